@@ -1,0 +1,34 @@
+/* kmain: the portable half of boot, and the idle loop. */
+#include "kernel.h"
+#include "bootinfo.h"
+#include "hal/hal.h"
+#include "ktest.h"
+
+static void boot_report(const struct bootinfo *bi)
+{
+	printk("[BOOT] protocol: %s\n", bi->protocol ? bi->protocol : "unknown");
+	printk("[BOOT] memory: %llu MiB usable\n",
+	       (unsigned long long)(bootinfo_usable_bytes(bi) >> 20));
+	printk("[BOOT] cmdline: %s\n", bi->cmdline);
+	if (bi->initrd_size)
+		printk("[BOOT] initrd: %llu bytes at 0x%llx\n", (unsigned long long)bi->initrd_size,
+		       (unsigned long long)bi->initrd_base);
+}
+
+void kmain(struct bootinfo *bi)
+{
+	printk("AUTON %s %s\n", AUTON_VERSION, hal_arch_name());
+	hal_cpu_init();
+	boot_report(bi);
+	hal_timer_start(TIMER_HZ);
+	hal_irq_enable();
+	printk("[BOOT] ready\n");
+
+	char prefix[64];
+	if (cmdline_get(bi->cmdline, "ktest", prefix, sizeof(prefix))) {
+		int failed = ktest_run(prefix);
+		hal_power_exit(failed ? EXIT_TESTS_FAILED : EXIT_TESTS_PASSED);
+	}
+	for (;;)
+		hal_cpu_wait();
+}
