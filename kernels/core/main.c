@@ -24,6 +24,14 @@ void kmain(struct bootinfo *bi)
 	hal_irq_enable();
 	printk("[BOOT] ready\n");
 
+	char arg[64];
+	/* Deliberate failures, so the host can check the panic path end to end. */
+	if (cmdline_get(bi->cmdline, "crash", arg, sizeof(arg))) {
+		if (strcmp(arg, "fault") == 0)
+			(void)*(volatile char *)hal_cpu_bad_address();
+		panic("crash requested on the command line (%s)", arg);
+	}
+
 	char prefix[64];
 	if (cmdline_get(bi->cmdline, "ktest", prefix, sizeof(prefix))) {
 		int failed = ktest_run(prefix);
