@@ -6,7 +6,7 @@
 ; with 2 MiB pages (MMIO such as the LAPIC, IOAPIC and HPET lives just below
 ; 4 GiB), then jump to arch_boot(protocol, info). The first 2 MiB use 4 KiB
 ; pages so that arch_boot can unmap the null page once it has read the boot
-; information (firmware may leave that in page 0).
+; information (firmware may leave that in page 0) and the boot stack's guard.
 
 %include "arch/x86_64/boot.inc"
 
@@ -206,13 +206,14 @@ boot_gdtr:
 	dw $ - boot_gdt - 1
 	dd boot_gdt
 
-section .bss nobits alloc noexec write align=4096
+; Placed first in .bss by linker.ld, so it stays in the first 2 MiB.
+section .bss.boot nobits alloc noexec write align=4096
 pml4:	resb 4096
 pdpt:	resb 4096
 pd:	resb 4 * 4096
-global boot_pt0
+global boot_pt0, boot_stack_guard
 boot_pt0:	resb 4096                       ; the first 2 MiB
-global boot_stack_top
+boot_stack_guard:	resb 4096               ; unmapped by arch_boot: overflows fault
 boot_stack:
 	resb BOOT_STACK_SIZE
 boot_stack_top:

@@ -10,9 +10,17 @@
 #define MULTIBOOT2_INFO_MAX (1u << 20)
 
 extern char __kernel_start[], __kernel_end[];
-extern uint64_t boot_pt0[512]; /* boot.asm: page table of the first 2 MiB */
+extern uint64_t boot_pt0[512];   /* boot.asm: page table of the first 2 MiB */
+extern char boot_stack_guard[]; /* boot.asm: the page below the boot stack */
 
 static struct bootinfo bi;
+
+/* Removes one 4 KiB page of the first 2 MiB from the identity map. */
+static void unmap_low_page(uintptr_t addr)
+{
+	boot_pt0[addr >> 12] = 0;
+	__asm__ volatile("invlpg (%0)" : : "r"(addr) : "memory");
+}
 
 void arch_boot(uint32_t protocol, uint32_t info) __attribute__((noreturn));
 
@@ -32,9 +40,10 @@ void arch_boot(uint32_t protocol, uint32_t info)
 	if (bootinfo_usable_bytes(&bi) == 0)
 		panic("the boot loader reported no usable memory");
 	/* Everything is copied out of the firmware's data: from now on a null
-	 * pointer dereference faults. */
-	boot_pt0[0] = 0;
-	__asm__ volatile("invlpg (%0)" : : "r"(0ul) : "memory");
+	 * pointer dereference faults, and so does a boot stack overflow (the
+	 * double fault that follows runs on its own stack). */
+	unmap_low_page(0);
+	unmap_low_page((uintptr_t)boot_stack_guard);
 
 	bi.kernel_base = (uintptr_t)__kernel_start;
 	bi.kernel_end = (uintptr_t)__kernel_end;

@@ -7,6 +7,7 @@
 
 #define VEC_BREAKPOINT 3
 #define VEC_INVALID_OPCODE 6
+#define VEC_DOUBLE_FAULT 8
 #define VEC_PAGE_FAULT 14
 
 extern char x86_probe_fault[], x86_probe_recover[];
@@ -52,6 +53,8 @@ static void exception(struct trap_frame *f)
 	if (f->vector == VEC_PAGE_FAULT) {
 		info.kind = HAL_TRAP_PAGE_FAULT;
 		info.addr = read_cr2();
+	} else if (f->vector == VEC_DOUBLE_FAULT) {
+		info.addr = read_cr2(); /* usually a stack overflow: CR2 in the guard page */
 	} else if (f->vector == VEC_INVALID_OPCODE) {
 		info.kind = HAL_TRAP_ILLEGAL;
 	} else if (f->vector == VEC_BREAKPOINT) {
