@@ -5,7 +5,6 @@
 #include "hal/hal.h"
 #include "arch/x86_64/x86.h"
 
-#define COM1 0x3f8
 /* GRUB's info block is a few KiB; anything claiming more is corrupt. */
 #define MULTIBOOT2_INFO_MAX (1u << 20)
 

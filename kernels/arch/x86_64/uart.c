@@ -4,7 +4,6 @@
 #include "hal/hal.h"
 #include "arch/x86_64/x86.h"
 
-#define COM1 0x3f8
 #define UART_DATA 0     /* THR / RBR; divisor low with DLAB */
 #define UART_IER 1      /* divisor high with DLAB */
 #define UART_FCR 2

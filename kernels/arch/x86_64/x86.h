@@ -10,6 +10,8 @@
 #define BOOT_PROTO_MULTIBOOT2 1
 #define BOOT_PROTO_PVH 2
 
+#define COM1 0x3f8 /* the console UART's I/O ports */
+
 /* Interrupt vectors. 0-31 are CPU exceptions. The 8259 PICs are remapped to
  * 32-47 and fully masked (only their spurious IRQ 7 / 15 can arrive). */
 #define VEC_PIC_BASE 0x20
