@@ -19,6 +19,19 @@ static uint64_t node_base(const struct fdt *f, int node)
 	return fdt_reg(f, node, 0, &base, &size) == 0 ? base : 0;
 }
 
+/* The hart id in a cpu node's "reg". Read raw: /cpus is not a memory-mapped
+ * bus (no "ranges"), so fdt_reg() rightly refuses to translate it. */
+static bool cpu_hart_id(const struct fdt *f, int cpu, uint64_t *id)
+{
+	int len = 0;
+	const uint8_t *reg = fdt_prop(f, cpu, "reg", &len);
+	int cells = fdt_addr_cells(f, cpu);
+	if (!reg || cells < 1 || cells > 2 || len < 4 * cells)
+		return false;
+	*id = cells == 2 ? be64(reg) : be32(reg);
+	return true;
+}
+
 /* Records every hart under /cpus and the timebase the harts' rdtime runs at. */
 static void find_harts(const struct fdt *f)
 {
@@ -26,8 +39,8 @@ static void find_harts(const struct fdt *f)
 	uint32_t hz = cpus >= 0 ? fdt_prop_u32(f, cpus, "timebase-frequency", 0) : 0;
 	for (int cpu = fdt_find_device_type(f, FDT_ERR, "cpu"); cpu >= 0;
 	     cpu = fdt_find_device_type(f, cpu, "cpu")) {
-		uint64_t id = 0, size = 0;
-		if (!fdt_node_enabled(f, cpu) || fdt_reg(f, cpu, 0, &id, &size) != 0)
+		uint64_t id;
+		if (!fdt_node_enabled(f, cpu) || !cpu_hart_id(f, cpu, &id))
 			continue;
 		if (platform.hart_count < ARRAY_SIZE(platform.harts))
 			platform.harts[platform.hart_count] = (unsigned long)id;
@@ -61,9 +74,8 @@ static int plic_s_context(const struct fdt *f, int plic, unsigned long hart)
 		uint32_t phandle = be32(p + ctx * 8), cause = be32(p + ctx * 8 + 4);
 		int intc = fdt_find_phandle(f, phandle);
 		int cpu = intc >= 0 ? fdt_parent(f, intc) : FDT_ERR;
-		uint64_t id = 0, size = 0;
-		if (cause == IRQ_S_EXT && cpu >= 0 && fdt_reg(f, cpu, 0, &id, &size) == 0 &&
-		    id == hart)
+		uint64_t id;
+		if (cause == IRQ_S_EXT && cpu >= 0 && cpu_hart_id(f, cpu, &id) && id == hart)
 			return ctx;
 	}
 	return -1;
