@@ -23,6 +23,29 @@ KTEST(riscv64_secondary_harts_stopped)
 	KT_EXPECT(platform.hart_count >= 1);
 }
 
+/* A second hart that enters the kernel (as every hart does on firmware
+ * without HSM) loses the boot claim and parks itself back in the firmware:
+ * start one at _start and watch it come back to STOPPED. */
+KTEST(riscv64_late_hart_parks_itself)
+{
+	unsigned long other = platform.boot_hart;
+	for (unsigned i = 0; i < MIN(platform.hart_count, ARRAY_SIZE(platform.harts)); i++)
+		if (platform.harts[i] != platform.boot_hart)
+			other = platform.harts[i];
+	if (other == platform.boot_hart || sbi_hart_status(other) != SBI_HSM_STOPPED) {
+		ktest_diag("no stopped secondary hart (smp 1 or no HSM); skipped");
+		return;
+	}
+	uint32_t parked = harts_parked;
+	KT_EXPECT_EQ(sbi_hart_start(other, (uintptr_t)_start, 0), 0);
+	uint64_t give_up = hal_time_ns() + 1000000000ull;
+	while ((harts_parked == parked || sbi_hart_status(other) != SBI_HSM_STOPPED) &&
+	       hal_time_ns() < give_up)
+		;
+	KT_EXPECT_EQ(harts_parked, parked + 1);
+	KT_EXPECT_EQ(sbi_hart_status(other), SBI_HSM_STOPPED);
+}
+
 /* A UART interrupt reaches this hart through the PLIC context platform.c
  * picked: ask the idle transmitter for a THR-empty interrupt and wait. */
 KTEST(riscv64_plic_routes_uart_irq)

@@ -45,6 +45,9 @@ _start:
 park_hart:
 	csrw sie, zero
 	csrci sstatus, 2
+	la t0, harts_parked
+	li t1, 1
+	amoadd.w zero, t1, (t0)
 	li a7, 0x48534d
 	li a6, 1
 	ecall
@@ -125,7 +128,10 @@ riscv_save_regs:
 
 	.data
 	.balign 4
-boot_claimed: /* in .data, not .bss: read before .bss is cleared */
+	.globl harts_parked
+boot_claimed: /* in .data, not .bss: used before .bss is cleared */
+	.word 0
+harts_parked: /* how many harts took the park path (tests) */
 	.word 0
 
 	.bss

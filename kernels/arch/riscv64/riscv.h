@@ -61,7 +61,9 @@ void platform_discover(struct bootinfo *bi, const void *dtb, unsigned long hart)
 /* entry.S */
 void trap_entry(void);
 void riscv_save_regs(struct trap_frame *f);
+void _start(void);
 extern char probe_read_insn[], probe_read_fixup[];
+extern volatile uint32_t harts_parked;
 
 /* cpu.c */
 void trap_print_regs(const struct trap_frame *f);
@@ -92,6 +94,7 @@ bool sbi_has(unsigned long ext);
 void sbi_set_timer(uint64_t when);
 bool sbi_timer_is_legacy(void);
 long sbi_hart_status(unsigned long hart);
+long sbi_hart_start(unsigned long hart, uintptr_t entry, unsigned long arg);
 void sbi_shutdown(bool failure);
 
 #define SBI_EXT_TIME 0x54494d45ul

@@ -62,6 +62,15 @@ long sbi_hart_status(unsigned long hart)
 	return r.error ? r.error : r.value;
 }
 
+/* HSM hart_start: runs a stopped hart at entry in S-mode (a0 = hart id,
+ * a1 = arg). Returns 0 or a negative SBI error. */
+long sbi_hart_start(unsigned long hart, uintptr_t entry, unsigned long arg)
+{
+	if (!sbi_has(SBI_EXT_HSM))
+		return -2;
+	return sbi_call(SBI_EXT_HSM, 0, hart, entry, arg).error;
+}
+
 /* Powers the machine off through SRST system_reset (shutdown, with the
  * failure reason when asked), else the legacy shutdown call. Returns only
  * when the firmware refuses. */
