@@ -51,7 +51,7 @@ void trap_print_regs(const struct trap_frame *f)
 {
 	for (int i = 1; i < 32; i++)
 		printk("%4s=0x%016lx%s", reg_names[i], f->regs[i], i % 4 == 0 || i == 31 ? "\n" : " ");
-	printk("sepc=0x%016lx sstatus=0x%016lx scause=0x%016lx stval=0x%016lx\n", f->sepc,
+	printk("  pc=0x%016lx sstatus=0x%016lx scause=0x%016lx stval=0x%016lx\n", f->sepc,
 	       f->sstatus, f->scause, f->stval);
 }
 

@@ -15,8 +15,8 @@ struct riscv_platform platform;
 /* Base address of the first "reg" entry of node, or 0. */
 static uint64_t node_base(const struct fdt *f, int node)
 {
-	uint64_t base = 0, size = 0;
-	return fdt_reg(f, node, 0, &base, &size) == 0 ? base : 0;
+	uint64_t base;
+	return fdt_reg(f, node, 0, &base, NULL) == 0 ? base : 0;
 }
 
 /* The hart id in a cpu node's "reg". Read raw: /cpus is not a memory-mapped
@@ -100,7 +100,6 @@ void platform_discover(struct bootinfo *bi, const void *dtb, unsigned long hart)
 	platform.boot_hart = hart;
 	if (fdt_init(&f, dtb, fdt_header_size(dtb), &err) != 0)
 		return;
-	platform.fdt = dtb;
 	find_harts(&f);
 
 	platform.uart_base = bi->uart_base;

@@ -37,10 +37,10 @@ struct trap_frame {
 	unsigned long regs[32]; /* x0..x31; regs[2] is the interrupted sp */
 	unsigned long sepc, sstatus, scause, stval;
 };
+_Static_assert(sizeof(struct trap_frame) == 36 * 8, "entry.S FRAME_SIZE and offsets");
 
 /* What the device tree told boot about this machine. */
 struct riscv_platform {
-	const void *fdt;
 	unsigned long boot_hart;
 	unsigned hart_count;
 	unsigned long harts[64];        /* hart ids of the /cpus entries (first 64) */
@@ -86,10 +86,6 @@ unsigned long plic_irq_count(uint32_t irq);
 void timer_irq(void);
 
 /* sbi.c: the Supervisor Binary Interface (OpenSBI) calls the kernel uses. */
-struct sbiret {
-	long error;
-	long value;
-};
 bool sbi_has(unsigned long ext);
 void sbi_set_timer(uint64_t when);
 bool sbi_timer_is_legacy(void);

@@ -11,6 +11,11 @@
 #define SBI_LEGACY_SET_TIMER 0x00ul
 #define SBI_LEGACY_SHUTDOWN 0x08ul
 
+struct sbiret {
+	long error;
+	long value;
+};
+
 static struct sbiret sbi_call(unsigned long ext, unsigned long fid, unsigned long arg0,
 			      unsigned long arg1, unsigned long arg2)
 {
