@@ -83,8 +83,8 @@ uint32_t lapic_timer_current(void)
 	return rd(LAPIC_TIMER_CURRENT);
 }
 
-/* Interrupts at `count` timer ticks intervals on VEC_TIMER, re-armed by the
- * hardware; each interrupt is acknowledged with lapic_eoi(). */
+/* Raises VEC_TIMER every `count` timer ticks; the hardware re-arms itself,
+ * and x86_trap() acknowledges each interrupt with lapic_eoi(). */
 void lapic_timer_periodic(uint32_t count)
 {
 	wr(LAPIC_LVT_TIMER, LVT_TIMER_PERIODIC | VEC_TIMER);

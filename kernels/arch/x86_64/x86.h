@@ -25,6 +25,7 @@ struct trap_frame {
 	uint64_t vector, error;
 	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
+_Static_assert(sizeof(struct trap_frame) == 22 * 8, "isr.asm and x86_save_regs use this layout");
 
 void x86_trap(struct trap_frame *f);
 void x86_save_regs(struct trap_frame *f);
