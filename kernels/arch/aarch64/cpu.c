@@ -198,7 +198,7 @@ static __attribute__((noreturn)) void unhandled(const struct trap_frame *tf,
 	printk("[TRAP] %s vector=%lu error=0x%lx pc=0x%lx addr=0x%lx\n", info->name,
 	       info->vector, info->error, (unsigned long)info->pc, (unsigned long)info->addr);
 	if (info->kind == HAL_TRAP_PAGE_FAULT)
-		printk("[TRAP] %s, level %u, %s\n", fault_status(tf->esr & 0x3f),
+		printk("  fault: %s, level %u, %s\n", fault_status(tf->esr & 0x3f),
 		       (unsigned)(tf->esr & 3), tf->esr & (1u << 6) ? "write" : "read");
 	aarch64_dump_frame(tf);
 	panic("unhandled exception: %s", info->name);

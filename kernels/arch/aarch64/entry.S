@@ -12,6 +12,7 @@
 #define ICC_SRE_SRE	(1 << 0)
 #define ICC_SRE_ENABLE	(1 << 3)	/* EL1 may use ICC_SRE_EL1 */
 
+	.cfi_sections .debug_frame
 	.section .text.head, "ax"
 	.global _start
 _start:
@@ -73,6 +74,9 @@ from_el2:
 	eret
 
 in_el1:
+	/* For debuggers: this is the outermost frame, there is no caller. */
+	.cfi_startproc
+	.cfi_undefined x30
 	mov	x0, #(SCTLR_EL1_RES1 & 0xffff)
 	movk	x0, #(SCTLR_EL1_RES1 >> 16), lsl #16
 	msr	sctlr_el1, x0
@@ -104,6 +108,7 @@ in_el1:
 	adr	x1, _start
 	ldr	x2, =_start
 	bl	aarch64_boot
+	.cfi_endproc
 park:
 	wfe
 	b	park

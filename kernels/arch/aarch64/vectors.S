@@ -3,6 +3,8 @@
  * handler recognizes by address (the probe read and the semihosting call).
  */
 
+	.cfi_sections .debug_frame
+
 /* struct trap_frame in aarch64.h */
 #define FRAME_SIZE	288
 #define FRAME_X30_SP	240
@@ -45,6 +47,15 @@ aarch64_vectors:
 /* Save the whole frame, call aarch64_exception(frame, index), restore
  * (the handler may have changed elr to resume elsewhere) and return. */
 exception_common:
+	/* Unwind info so that a debugger's backtrace continues into the
+	 * interrupted code: its sp is above the frame, its pc is the saved elr. */
+	.cfi_startproc
+	.cfi_signal_frame
+	.cfi_def_cfa sp, FRAME_SIZE
+	.cfi_return_column 32	/* DWARF's pc column: the saved elr */
+	.cfi_offset 32, FRAME_ELR_SPSR - FRAME_SIZE
+	.cfi_offset x29, 232 - FRAME_SIZE
+	.cfi_offset x30, FRAME_X30_SP - FRAME_SIZE
 	stp	x2, x3, [sp, #16]
 	stp	x4, x5, [sp, #32]
 	stp	x6, x7, [sp, #48]
@@ -92,6 +103,7 @@ exception_common:
 	ldr	x30, [sp, #FRAME_X30_SP]
 	add	sp, sp, #FRAME_SIZE
 	eret
+	.cfi_endproc
 
 	.text
 
