@@ -15,8 +15,16 @@ static void boot_report(const struct bootinfo *bi)
 		       (unsigned long long)bi->initrd_base);
 }
 
+static const struct bootinfo *the_bootinfo;
+
+const struct bootinfo *boot_info(void)
+{
+	return the_bootinfo;
+}
+
 void kmain(struct bootinfo *bi)
 {
+	the_bootinfo = bi;
 	printk("AUTON %s %s\n", AUTON_VERSION, hal_arch_name());
 	hal_cpu_init();
 	boot_report(bi);

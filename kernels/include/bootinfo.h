@@ -43,6 +43,9 @@ void bootinfo_set_cmdline(struct bootinfo *bi, const char *s, size_t len);
 /* Usable bytes in the memory map (overlaps counted once). */
 uint64_t bootinfo_usable_bytes(const struct bootinfo *bi);
 
+/* The boot information kmain was started with (for tests and later subsystems). */
+const struct bootinfo *boot_info(void);
+
 /* Parsers that fill a bootinfo. Each returns 0 on success or a negative
  * error and leaves a message in *err (static string) for malformed input. */
 int multiboot2_parse(struct bootinfo *bi, const void *info, size_t max_len, const char **err);

@@ -1,0 +1,237 @@
+/**
+ * Boots a kernel in QEMU, streams its serial console, and turns whatever
+ * happens (clean exit, test failure, panic, hang, crash, no banner) into a
+ * result. QEMU always runs under a deadline and is always killed on the way
+ * out, so no caller ever waits on a stuck guest.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { type Arch, EXIT_PANIC, EXIT_TESTS_FAILED, EXIT_TESTS_PASSED, PROFILES } from './arches';
+import { which } from './toolchain';
+
+export interface BootOptions {
+  arch: Arch;
+  /** Image for `-kernel` (ignored when iso is set). */
+  kernel?: string;
+  /** Boot a CD image with `-cdrom` instead of `-kernel` (x86_64 GRUB ISO). */
+  iso?: string;
+  /** QEMU -m value, e.g. "256M". */
+  memory?: string;
+  cpus?: number;
+  machine?: string;
+  cpu?: string;
+  /** Kernel command line (`-append`). */
+  cmdline?: string;
+  initrd?: string;
+  /** Extra QEMU arguments (devices, drives). */
+  extraArgs?: string[];
+  /** Whole-run deadline. */
+  timeoutMs?: number;
+  /** Give up early when the banner has not appeared by then. */
+  bannerTimeoutMs?: number;
+  /** Stop QEMU this long after `[BOOT] ready` (for plain boots that never exit). */
+  stopAfterReadyMs?: number;
+  /** Start halted with a gdb stub on this TCP port (`-S -gdb tcp::PORT`). */
+  gdbPort?: number;
+  /** Called for every complete serial line, without the line ending. */
+  onLine?: (line: string) => void;
+  /** Aborts the boot (QEMU is killed; outcome "cancelled"). */
+  signal?: AbortSignal;
+  qemuBinary?: string;
+}
+
+export type BootOutcome =
+  | 'tests-passed'   // exit 33
+  | 'tests-failed'   // exit 35
+  | 'panic'          // exit 37 or a [PANIC] line
+  | 'ready'          // reached [BOOT] ready and was stopped on purpose
+  | 'no-banner'      // never printed the AUTON banner
+  | 'timeout'        // printed the banner but did not finish in time
+  | 'exited'         // QEMU exited with another status
+  | 'cancelled'
+  | 'qemu-error';    // QEMU could not start or rejected its arguments
+
+export interface BootResult {
+  outcome: BootOutcome;
+  /** QEMU's exit status, or null when it was killed. */
+  exitCode: number | null;
+  serial: string;
+  /** QEMU's own stderr (argument errors and the like). */
+  stderr: string;
+  banner?: string;
+  ready: boolean;
+  panic?: string;
+  /** Milliseconds from QEMU start to the banner and to `[BOOT] ready`. */
+  bannerMs?: number;
+  readyMs?: number;
+  durationMs: number;
+  args: string[];
+  /** One line saying what happened, for people. */
+  message: string;
+}
+
+export const BANNER = /^AUTON (\S+) (x86_64|aarch64|riscv64)$/;
+
+/** The QEMU argument list for a boot (exposed for tests and the debugger). */
+export function qemuArgs(o: BootOptions): string[] {
+  const p = PROFILES[o.arch];
+  const args = ['-machine', o.machine ?? p.machine];
+  const cpu = o.cpu ?? p.cpu;
+  if (cpu) args.push('-cpu', cpu);
+  args.push('-m', o.memory ?? '256M');
+  if (o.cpus && o.cpus > 1) args.push('-smp', String(o.cpus));
+  args.push('-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot', ...p.fixedArgs);
+  if (o.iso) {
+    args.push('-cdrom', o.iso);
+  } else {
+    if (!o.kernel) throw new Error('qemuArgs: a kernel image or an ISO is required');
+    args.push('-kernel', o.kernel);
+    if (o.cmdline) args.push('-append', o.cmdline);
+    if (o.initrd) args.push('-initrd', o.initrd);
+  }
+  if (o.gdbPort) args.push('-S', '-gdb', `tcp:127.0.0.1:${o.gdbPort}`);
+  args.push(...(o.extraArgs ?? []));
+  return args;
+}
+
+export function describeExit(code: number | null): string {
+  switch (code) {
+    case EXIT_TESTS_PASSED: return 'all in-kernel tests passed';
+    case EXIT_TESTS_FAILED: return 'in-kernel tests failed';
+    case EXIT_PANIC: return 'kernel panicked';
+    case null: return 'QEMU was stopped';
+    default: return `QEMU exited with status ${code}`;
+  }
+}
+
+export function bootKernel(o: BootOptions): Promise<BootResult> {
+  const binary = o.qemuBinary ?? PROFILES[o.arch].qemu;
+  const image = o.iso ?? o.kernel;
+  const args = qemuArgs(o);
+  const started = Date.now();
+  const base = { serial: '', stderr: '', ready: false, args };
+
+  if (!which(binary) && !existsSync(binary)) {
+    return Promise.resolve({
+      ...base, outcome: 'qemu-error', exitCode: null, durationMs: 0,
+      message: `${binary} not found: install with \`sudo apt-get install -y ${PROFILES[o.arch].qemuPackage}\``,
+    });
+  }
+  if (image && !existsSync(image)) {
+    return Promise.resolve({
+      ...base, outcome: 'qemu-error', exitCode: null, durationMs: 0,
+      message: `kernel image ${image} does not exist: build it first (auton kernel build --arch ${o.arch})`,
+    });
+  }
+
+  return new Promise((resolve) => {
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let serial = '';
+    let stderr = '';
+    let partial = '';
+    let banner: string | undefined;
+    let bannerMs: number | undefined;
+    let readyMs: number | undefined;
+    let panic: string | undefined;
+    let stopReason: 'ready' | 'timeout' | 'no-banner' | 'cancelled' | undefined;
+    let settled = false;
+    const timers: NodeJS.Timeout[] = [];
+
+    const stop = (reason: NonNullable<typeof stopReason>) => {
+      if (stopReason || settled) return;
+      stopReason = reason;
+      child.kill('SIGKILL');
+    };
+
+    const onLine = (line: string) => {
+      if (!banner && BANNER.test(line)) {
+        banner = line;
+        bannerMs = Date.now() - started;
+      }
+      if (readyMs === undefined && line === '[BOOT] ready') {
+        readyMs = Date.now() - started;
+        if (o.stopAfterReadyMs !== undefined) timers.push(setTimeout(() => stop('ready'), o.stopAfterReadyMs));
+      }
+      if (!panic && line.startsWith('[PANIC] ')) panic = line.slice(8);
+      o.onLine?.(line);
+    };
+
+    child.stdout.setEncoding('latin1');
+    child.stdout.on('data', (chunk: string) => {
+      serial += chunk;
+      partial += chunk;
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) onLine(l.replace(/\r$/, ''));
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => { stderr += chunk; });
+
+    timers.push(setTimeout(() => stop(banner ? 'timeout' : 'no-banner'), o.timeoutMs ?? 60_000));
+    if (o.bannerTimeoutMs !== undefined && !o.gdbPort) {
+      timers.push(setTimeout(() => { if (!banner) stop('no-banner'); }, o.bannerTimeoutMs));
+    }
+    const onAbort = () => stop('cancelled');
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    if (o.signal?.aborted) onAbort();
+
+    const finish = (code: number | null, spawnError?: Error) => {
+      if (settled) return;
+      settled = true;
+      timers.forEach(clearTimeout);
+      o.signal?.removeEventListener('abort', onAbort);
+      if (partial) onLine(partial.replace(/\r$/, ''));
+      const durationMs = Date.now() - started;
+      const ready = readyMs !== undefined;
+      let outcome: BootOutcome;
+      let message: string;
+      if (spawnError) {
+        outcome = 'qemu-error';
+        message = `could not start ${binary}: ${spawnError.message}`;
+      } else if (stopReason === 'cancelled') {
+        outcome = 'cancelled';
+        message = 'boot cancelled';
+      } else if (stopReason === 'ready') {
+        outcome = 'ready';
+        message = `booted to [BOOT] ready in ${readyMs} ms`;
+      } else if (stopReason === 'no-banner') {
+        outcome = 'no-banner';
+        message = `no "AUTON <version> ${o.arch}" banner on serial within ${durationMs} ms: the kernel did not start (wrong image, or it crashed before its console came up)`;
+      } else if (stopReason === 'timeout') {
+        outcome = panic ? 'panic' : 'timeout';
+        message = panic
+          ? `kernel panicked: ${panic} (and did not exit)`
+          : `kernel hung: no exit within ${durationMs} ms (last line: ${lastLine(serial) || 'none'})`;
+      } else if (code === EXIT_TESTS_PASSED) {
+        outcome = 'tests-passed';
+        message = describeExit(code);
+      } else if (code === EXIT_TESTS_FAILED) {
+        outcome = 'tests-failed';
+        message = describeExit(code);
+      } else if (code === EXIT_PANIC || panic) {
+        outcome = 'panic';
+        message = `kernel panicked: ${panic ?? '(no [PANIC] line)'}`;
+      } else if (!banner && stderr.trim()) {
+        outcome = 'qemu-error';
+        message = `QEMU failed: ${stderr.trim().split('\n')[0]}`;
+      } else if (!banner) {
+        outcome = 'no-banner';
+        message = `QEMU exited with status ${code} before the kernel printed its banner`;
+      } else {
+        outcome = 'exited';
+        message = describeExit(code);
+      }
+      resolve({
+        outcome, exitCode: stopReason ? null : code, serial, stderr, banner, ready, panic,
+        bannerMs, readyMs, durationMs, args, message,
+      });
+    };
+    child.on('error', (err) => finish(null, err));
+    child.on('close', (code) => finish(code));
+  });
+}
+
+function lastLine(text: string): string {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim());
+  return lines[lines.length - 1] ?? '';
+}
