@@ -68,6 +68,7 @@ static enum psci_conduit psci_conduit(const struct fdt *f)
 	return PSCI_NONE;
 }
 
+/* CPUs the device tree lists (the others stay off under PSCI). */
 static unsigned count_cpus(const struct fdt *f)
 {
 	unsigned n = 0;
@@ -95,8 +96,6 @@ void aarch64_boot(uintptr_t dtb, uintptr_t load_addr, uintptr_t link_addr)
 	    fdt_init(&f, blob, size, &err) != 0)
 		panic("device tree at 0x%lx: %s", (unsigned long)dtb, err);
 
-	bi.protocol = "dtb";
-	bi.dtb_base = dtb;
 	bi.kernel_base = (uintptr_t)__kernel_start;
 	bi.kernel_end = (uintptr_t)__kernel_end;
 	uint64_t mpidr = read_sysreg(mpidr_el1);

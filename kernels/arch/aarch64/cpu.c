@@ -17,6 +17,7 @@
 
 #define DAIF_I (1u << 7)
 
+/* The banner's architecture word. */
 const char *hal_arch_name(void)
 {
 	return "aarch64";
@@ -44,11 +45,13 @@ void hal_cpu_init(void)
 	__asm__ volatile("msr daifclr, #4" : : : "memory");
 }
 
+/* Sleeps until an interrupt is pending (returns at once when one is). */
 void hal_cpu_wait(void)
 {
 	__asm__ volatile("wfi" : : : "memory");
 }
 
+/* A software breakpoint: EC 0x3c, which handle_sync() resumes after when consumed. */
 void hal_cpu_breakpoint(void)
 {
 	__asm__ volatile("brk #0" : : : "memory");
@@ -65,6 +68,7 @@ uintptr_t hal_cpu_bad_address(void)
 	return (uintptr_t)1 << (range < sizeof(pa_bits) ? pa_bits[range] : 52);
 }
 
+/* IRQs are the only maskable interrupt the kernel uses: DAIF.I. */
 void hal_irq_enable(void)
 {
 	__asm__ volatile("msr daifclr, #2" : : : "memory");
@@ -75,6 +79,7 @@ void hal_irq_disable(void)
 	__asm__ volatile("msr daifset, #2" : : : "memory");
 }
 
+/* Masks IRQs and returns the previous DAIF for hal_irq_restore(). */
 unsigned long hal_irq_save(void)
 {
 	unsigned long daif = read_sysreg(daif);
@@ -99,6 +104,7 @@ static void print_regs(const uint64_t *x, uint64_t sp)
 	printk("  sp  0x%016llx\n", (unsigned long long)sp);
 }
 
+/* Prints a trap frame: every general register, sp, pc, pstate and syndrome. */
 void aarch64_dump_frame(const struct trap_frame *tf)
 {
 	print_regs(tf->x, tf->sp);
@@ -107,6 +113,7 @@ void aarch64_dump_frame(const struct trap_frame *tf)
 	       (unsigned long long)tf->esr, (unsigned long long)tf->far);
 }
 
+/* Prints this CPU's state now: level, masks, control registers, registers. */
 void hal_cpu_dump_state(void)
 {
 	uint64_t regs[32];
@@ -204,6 +211,8 @@ static __attribute__((noreturn)) void unhandled(const struct trap_frame *tf,
 	panic("unhandled exception: %s", info->name);
 }
 
+/* A synchronous exception: the semihosting and probe recoveries, then
+ * kernel_trap(), then the diagnostic and panic for what nobody handled. */
 static void handle_sync(struct trap_frame *tf)
 {
 	unsigned ec = (unsigned)(tf->esr >> 26) & 0x3f;
@@ -232,6 +241,7 @@ static void handle_sync(struct trap_frame *tf)
 	unhandled(tf, &info);
 }
 
+/* One interrupt from the GIC: acknowledge, dispatch, end. */
 static void handle_irq(void)
 {
 	uint32_t ack = gic_ack();

@@ -43,6 +43,7 @@ static unsigned version;
 static uintptr_t gicd, gicc, gicr;
 static uintptr_t banked; /* where the INTID 0..31 registers of this CPU live */
 
+/* Waits until a register write has taken effect (RWP: register write pending). */
 static void wait_rwp(uintptr_t reg, uint32_t bit)
 {
 	while (mmio_read32(reg) & bit)
@@ -82,6 +83,7 @@ static void banked_reset(void)
 		mmio_write32(banked + GIC_IPRIORITYR + i, PRIORITY_DEFAULT * 0x01010101u);
 }
 
+/* GICv2: distributor and the memory-mapped CPU interface. */
 static int gic2_init(void)
 {
 	mmio_write32(gicd + GICD_CTLR, 0);
@@ -98,6 +100,8 @@ static int gic2_init(void)
 	return 0;
 }
 
+/* GICv3: distributor with affinity routing, this CPU's redistributor woken
+ * up, and the system-register CPU interface. */
 static int gic3_init(void)
 {
 	mmio_write32(gicd + GICD_CTLR, 0);
@@ -151,6 +155,7 @@ void gic_enable_ppi(unsigned intid)
 		wait_rwp(gicr + GICR_CTLR, GICR_CTLR_RWP);
 }
 
+/* True when a private interrupt (INTID < 32) is enabled on this CPU. */
 bool gic_irq_enabled(unsigned intid)
 {
 	return intid < 32 && (mmio_read32(banked + GIC_ISENABLER0) & (1u << intid));
@@ -166,6 +171,7 @@ uint32_t gic_ack(void)
 	return mmio_read32(gicc + GICC_IAR);
 }
 
+/* The INTID inside an acknowledge value. */
 unsigned gic_intid(uint32_t ack)
 {
 	return version == 3 ? (ack & 0xffffff) : (ack & 0x3ff);

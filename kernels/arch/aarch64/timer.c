@@ -19,6 +19,7 @@ uint64_t timer_counter(void)
 	return read_sysreg(cntvct_el0);
 }
 
+/* Arms the virtual timer one interval ahead and unmasks its PPI in the GIC. */
 void hal_timer_start(uint32_t hz)
 {
 	uint64_t freq = read_sysreg(cntfrq_el0);
@@ -48,6 +49,7 @@ void timer_irq(void)
 	kernel_timer_tick();
 }
 
+/* Nanoseconds of the virtual counter since reset, scaled by CNTFRQ. */
 uint64_t hal_time_ns(void)
 {
 	uint64_t freq = read_sysreg(cntfrq_el0);

@@ -35,6 +35,7 @@ static void uart_setup(void)
 	mmio_write32(base + UART_CR, CR_UARTEN | CR_TXE | CR_RXE);
 }
 
+/* Readies the early (QEMU virt) UART; boot.c moves to the DTB's one. */
 void hal_console_init(void)
 {
 	uart_setup();
@@ -49,11 +50,13 @@ void uart_set_base(uintptr_t new_base)
 	uart_setup();
 }
 
+/* Where the console UART is now. */
 uintptr_t uart_base(void)
 {
 	return base;
 }
 
+/* Waits for room in the transmit FIFO, then sends one byte. */
 void hal_console_putc(char c)
 {
 	while (mmio_read32(base + UART_FR) & FR_TXFF)
@@ -61,6 +64,7 @@ void hal_console_putc(char c)
 	mmio_write32(base + UART_DR, (uint8_t)c);
 }
 
+/* The next received byte, or -1 when the receive FIFO is empty. */
 int hal_console_getc(void)
 {
 	if (mmio_read32(base + UART_FR) & FR_RXFE)
