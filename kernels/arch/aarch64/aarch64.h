@@ -51,6 +51,8 @@ extern char aarch64_probe_insn[], aarch64_probe_recover[];
 extern char aarch64_semihost_insn[], aarch64_semihost_absent[];
 /* Semihosting call; returns -1 (through a trap) when QEMU lacks -semihosting. */
 long aarch64_semihost(unsigned long op, const void *arg);
+/* entry.S: CPUs that entered _start after the boot CPU and parked. */
+extern volatile uint32_t aarch64_parked_cpus;
 /* Stores x0..x30 and sp into regs[0..31]. */
 void aarch64_save_regs(uint64_t regs[32]);
 
@@ -87,6 +89,11 @@ uint64_t timer_counter(void);
 /* Entry points from assembly: boot.c's C entry, cpu.c's exception handler. */
 void aarch64_boot(uintptr_t dtb, uintptr_t load_addr, uintptr_t link_addr);
 void aarch64_exception(struct trap_frame *tf, unsigned index);
+
+/* power.c: an SMC Calling Convention call to PSCI firmware (x0 = result). */
+int64_t psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
+#define PSCI_CPU_ON 0xc4000003
+#define PSCI_SYSTEM_OFF 0x84000008
 
 /* Prints a trap frame: every general register, sp, pc and pstate. */
 void aarch64_dump_frame(const struct trap_frame *tf);

@@ -1,9 +1,11 @@
 /* AArch64-specific in-kernel tests (KTAP, see include/ktest.h). */
 #include "ktest.h"
+#include "bootinfo.h"
+#include "fdt.h"
 #include "trap.h"
 #include "aarch64.h"
 
-extern char __kernel_start[], __kernel_end[];
+extern char _start[], __kernel_start[], __kernel_end[];
 
 KTEST(aarch64_el1)
 {
@@ -87,4 +89,46 @@ KTEST(aarch64_undefined_decoded)
 	KT_EXPECT_EQ(seen.kind, HAL_TRAP_ILLEGAL);
 	KT_EXPECT_EQ(seen.vector, 0);
 	KT_EXPECT_EQ(seen.pc, pc);
+}
+
+/* The MPIDR of a CPU in the device tree other than this one, or -1. */
+static int64_t other_cpu(void)
+{
+	const struct bootinfo *bi = boot_info();
+	const void *blob = (const void *)(uintptr_t)bi->dtb_base;
+	const char *err;
+	struct fdt f;
+	if (fdt_init(&f, blob, fdt_header_size(blob), &err) != 0)
+		return -1;
+	uint64_t self = read_sysreg(mpidr_el1) & 0xff00ffffffull;
+	for (int n = fdt_find_device_type(&f, FDT_ERR, "cpu"); n >= 0;
+	     n = fdt_find_device_type(&f, n, "cpu")) {
+		int len;
+		const uint8_t *reg = fdt_prop(&f, n, "reg", &len);
+		uint64_t id = !reg ? self : len == 8 ? be64(reg) : len == 4 ? be32(reg) : self;
+		if (id != self)
+			return (int64_t)id;
+	}
+	return -1;
+}
+
+/* A second CPU started at the kernel's entry (as a bootloader that releases
+ * every CPU would) parks itself and leaves the running kernel alone. */
+KTEST(aarch64_late_cpu_parks)
+{
+	int64_t cpu = other_cpu();
+	if (cpu < 0 || aarch64_platform.psci == PSCI_NONE) {
+		ktest_diag("one cpu (or no PSCI): nothing to start");
+		return;
+	}
+	uint32_t parked = aarch64_parked_cpus;
+	uint64_t ticks = timer_ticks();
+	KT_EXPECT_EQ(psci_call(PSCI_CPU_ON, (uint64_t)cpu, (uintptr_t)_start, 0), 0);
+	uint64_t t0 = hal_time_ns();
+	while (aarch64_parked_cpus == parked && hal_time_ns() - t0 < 2000000000ull)
+		;
+	KT_EXPECT_EQ(aarch64_parked_cpus, parked + 1);
+	while (timer_ticks() < ticks + 2 && hal_time_ns() - t0 < 4000000000ull)
+		hal_cpu_wait();
+	KT_EXPECT(timer_ticks() >= ticks + 2); /* this CPU carries on */
 }

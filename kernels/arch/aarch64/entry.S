@@ -29,6 +29,15 @@ _start:
 
 primary_entry:
 	msr	daifset, #0xf
+	/* The first CPU here boots. PSCI keeps the others off, but one that
+	 * arrives anyway (a bootloader releasing every CPU, a stray CPU_ON)
+	 * must not touch the boot CPU's stack and bss: it parks. PSCI starts
+	 * CPUs one at a time, so a plain flag in .data is enough. */
+	adrp	x1, boot_claimed
+	ldr	w2, [x1, :lo12:boot_claimed]
+	cbnz	w2, secondary_park
+	mov	w2, #1
+	str	w2, [x1, :lo12:boot_claimed]
 	mov	x19, x0			/* DTB, kept across the EL change */
 	mrs	x20, CurrentEL
 	lsr	x20, x20, #2
@@ -113,7 +122,26 @@ park:
 	wfe
 	b	park
 
+/* A CPU that is not the boot CPU: count it, then sleep with every interrupt
+ * masked. Its GIC CPU interface was never enabled, so nothing wakes it, and
+ * QEMU does not spend host time on a CPU in wfi. */
+secondary_park:
+	adrp	x1, aarch64_parked_cpus
+	ldr	w2, [x1, :lo12:aarch64_parked_cpus]
+	add	w2, w2, #1
+	str	w2, [x1, :lo12:aarch64_parked_cpus]
+1:	wfi
+	b	1b
+
 	.ltorg
+
+	.section .data.boot, "aw"
+	.balign	4
+boot_claimed:
+	.long	0
+	.global	aarch64_parked_cpus
+aarch64_parked_cpus:
+	.long	0
 
 	.section .bss.boot_stack, "aw", %nobits
 	.balign	16
