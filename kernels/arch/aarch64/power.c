@@ -27,6 +27,7 @@ int64_t psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
 	return (int64_t)x0;
 }
 
+/* Reports status to QEMU (semihosting), else powers off (PSCI), else halts. */
 void hal_power_exit(int status)
 {
 	hal_irq_disable();
