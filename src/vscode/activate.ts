@@ -4,10 +4,11 @@ import { formatProblem, type ConfigResult } from '../core/config';
 import { RUNS_DIR } from '../core/runStore';
 import { getApiKey } from './apiKeys';
 import { registerCommands } from './commands';
-import { DEBUG_TYPE, KernelDebugConfigurationProvider } from './debugConfig';
+import { AUTON_TASK_TYPE, DEBUG_TYPE, TASKS_VIEW } from './contributions';
+import { KernelDebugConfigurationProvider } from './debugConfig';
 import { onConfigChange, readConfig } from './settings';
 import { AutonStatusBar } from './statusBar';
-import { AUTON_TASK_TYPE, AutonTaskProvider } from './taskProvider';
+import { AutonTaskProvider } from './taskProvider';
 import { TaskTreeProvider } from './taskTree';
 
 /** What `activate` returns: used by the extension tests, and later by other extensions. */
@@ -45,7 +46,7 @@ export function activateAuton(context: vscode.ExtensionContext): AutonApi {
     runsWatcher.onDidChange(() => tree.refresh()),
     runsWatcher.onDidDelete(() => tree.refresh()),
     vscode.workspace.onDidChangeWorkspaceFolders(() => tree.refresh()),
-    vscode.window.createTreeView('auton.tasks', { treeDataProvider: tree, showCollapseAll: true }),
+    vscode.window.createTreeView(TASKS_VIEW, { treeDataProvider: tree, showCollapseAll: true }),
     vscode.tasks.registerTaskProvider(AUTON_TASK_TYPE, new AutonTaskProvider(context.asAbsolutePath('dist/cli.js'), arch)),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new KernelDebugConfigurationProvider(arch)),
     onConfigChange((result) => {

@@ -7,10 +7,16 @@ import * as vscode from 'vscode';
 import type { ConfigResult } from '../core/config';
 import { ROLES } from '../core/roles';
 import { setApiKey } from './apiKeys';
-import { COMMANDS, roleCommandId, type CommandId } from './commandIds';
-import { DEBUG_TYPE } from './debugConfig';
+import {
+  AUTON_TASK_TYPE,
+  COMMANDS,
+  DEBUG_TYPE,
+  roleCommandId,
+  type CommandId,
+  type KernelAction,
+} from './contributions';
 import { OPEN_AUTON_SETTINGS } from './statusBar';
-import { AUTON_TASK_TYPE, type AutonTaskDefinition, type KernelAction } from './taskProvider';
+import type { AutonTaskDefinition } from './taskProvider';
 import type { TaskTreeProvider } from './taskTree';
 
 export interface CommandContext {

@@ -5,8 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { ARCHES, type Arch, type ArchChoice } from '../core/config';
-
-export const DEBUG_TYPE = 'auton-kernel';
+import { DEBUG_TYPE } from './contributions';
 
 export function kernelLaunchConfig(arch: Arch): vscode.DebugConfiguration {
   return {

@@ -5,10 +5,8 @@
 import * as vscode from 'vscode';
 import { formatProblem, type ConfigResult } from '../core/config';
 import { formatModelRef } from '../llm/providers';
-import { COMMANDS } from './commandIds';
+import { COMMANDS, SETTINGS_QUERY } from './contributions';
 
-/** The Settings editor filtered to AUTON's settings. */
-export const SETTINGS_QUERY = '@ext:auton-dev.auton';
 export const OPEN_AUTON_SETTINGS = {
   command: 'workbench.action.openSettings',
   title: 'Open Settings',

@@ -5,10 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { ARCH_CHOICES, type ArchChoice } from '../core/config';
-
-export const AUTON_TASK_TYPE = 'auton';
-export const KERNEL_ACTIONS = ['build', 'boot', 'test'] as const;
-export type KernelAction = (typeof KERNEL_ACTIONS)[number];
+import { AUTON_TASK_TYPE, KERNEL_ACTIONS, type KernelAction } from './contributions';
 
 /** Mirrors `taskDefinitions` in package.json. */
 export interface AutonTaskDefinition extends vscode.TaskDefinition {

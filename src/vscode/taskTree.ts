@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { listRuns, type RunSnapshot, type TaskSnapshot } from '../core/runStore';
-import { COMMANDS } from './commandIds';
+import { COMMANDS } from './contributions';
 
 export type TaskTreeNode =
   | { readonly kind: 'run'; readonly run: RunSnapshot }

@@ -1,7 +1,8 @@
 /**
- * Every command the extension contributes. package.json declares them; `commands.ts` must give
- * each one a handler (the `Record<CommandId, ...>` type makes that a compile error to forget),
- * and the unit tests check the two lists agree. No `vscode` import, so tests can load it.
+ * The names package.json contributes that the code refers to: commands, the view, the task
+ * type and its actions, the debug type. `commands.ts` must give each command a handler (the
+ * `Record<CommandId, ...>` type makes forgetting one a compile error), and the unit tests check
+ * these lists against package.json. No `vscode` import, so the tests can load it.
  */
 import { ROLES, type RoleId } from '../core/roles';
 
@@ -29,3 +30,15 @@ export const ALL_COMMAND_IDS: readonly CommandId[] = [
   ...Object.values(COMMANDS),
   ...ROLES.map((role) => roleCommandId(role.id)),
 ];
+
+export const TASKS_VIEW = 'auton.tasks';
+
+/** Tasks of this type run `auton kernel <action> --arch <arch>`. */
+export const AUTON_TASK_TYPE = 'auton';
+export const KERNEL_ACTIONS = ['build', 'boot', 'test'] as const;
+export type KernelAction = (typeof KERNEL_ACTIONS)[number];
+
+export const DEBUG_TYPE = 'auton-kernel';
+
+/** The Settings editor filtered to AUTON's settings. */
+export const SETTINGS_QUERY = '@ext:auton-dev.auton';
