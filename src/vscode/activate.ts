@@ -1,7 +1,6 @@
 /** Wires the extension together: settings, task tree, tasks, debug, status bar, commands. */
 import * as vscode from 'vscode';
 import { formatProblem, type ConfigResult } from '../core/config';
-import { RUNS_DIR } from '../core/runStore';
 import { getApiKey } from './apiKeys';
 import { registerCommands } from './commands';
 import { AUTON_TASK_TYPE, DEBUG_TYPE, TASKS_VIEW } from './contributions';
@@ -36,7 +35,9 @@ export function activateAuton(context: vscode.ExtensionContext): AutonApi {
   const statusBar = new AutonStatusBar();
   statusBar.update(current);
   const arch = () => current.config.kernel.arch;
-  const runsWatcher = vscode.workspace.createFileSystemWatcher(`**/${RUNS_DIR}/*/state.json`);
+  // The folders too: a new run may create `.auton` and its state in one go, and a watcher
+  // reports only the outermost new folder then.
+  const runsWatcher = vscode.workspace.createFileSystemWatcher('**/{.auton,.auton/runs,.auton/runs/*,.auton/runs/*/state.json}');
 
   context.subscriptions.push(
     log,

@@ -19,11 +19,16 @@ function settingsLayers(): ConfigLayer[] {
     workspace[key] = values?.workspaceValue;
     folder[key] = values?.workspaceFolderValue;
   }
-  return [
+  const layers = [
     { source: 'user settings', values: user },
     { source: 'workspace settings', values: workspace },
-    { source: 'folder settings', values: folder },
   ];
+  // With a single folder open, its settings are the workspace settings; only a multi-root
+  // workspace (a .code-workspace file) has folder settings of its own.
+  if (vscode.workspace.workspaceFile !== undefined) {
+    layers.push({ source: 'folder settings', values: folder });
+  }
+  return layers;
 }
 
 export function readConfig(): ConfigResult {
