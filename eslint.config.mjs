@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'out/', '.test-tmp/', 'node_modules/', 'kernels/', '*.vsix'] },
+  { ignores: ['dist/', 'out/', '.test-tmp/', '.vscode-test/', 'node_modules/', 'kernels/', '*.vsix'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

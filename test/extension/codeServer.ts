@@ -90,6 +90,8 @@ const USER_SETTINGS = {
   'extensions.autoCheckUpdates': false,
   'extensions.autoUpdate': false,
   'security.workspace.trust.enabled': false,
+  // The scratch folders live inside this repository's clone.
+  'git.openRepositoryInParentFolders': 'never',
 };
 
 /** Environment for code-server processes: a scratch HOME and no extension gallery. */
