@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     const line = (await page.locator('.part.panel .view-line', { hasText: ACTIVATION_LINE }).first().textContent()) ?? '';
     const activated = ACTIVATION_LINE.exec(line);
     log(`the output channel shows the activation line (activation ${activated?.[1] ?? '?'}); screenshot ${screenshot.slice(ROOT.length + 1)}`);
-    const notices = (await page.locator('.notifications-toasts').textContent()) ?? '';
+    const notices = (await page.locator('.notifications-toasts').allTextContents()).join('\n');
     if (/activat\w+ extension .*auton.* failed/i.test(notices) || /Cannot activate/i.test(notices)) {
       throw new Error(`activation error notification: ${notices}`);
     }
