@@ -48,6 +48,9 @@ export function ensureCodeServer(): void {
       ...process.env,
       TMPDIR: tmp,
       npm_config_yes: 'true',
+      // code-server's postinstall refuses to run as root unless it sees this (npm 11 itself
+      // no longer reads it and warns so).
+      npm_config_unsafe_perm: 'true',
       // code-server builds its native modules and fetches ripgrep in install scripts.
       npm_config_dangerously_allow_all_scripts: 'true',
     },
