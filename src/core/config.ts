@@ -40,8 +40,6 @@ type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
 export interface Setting<T> {
   readonly key: string;
   readonly default: T;
-  /** What a valid value looks like, for error messages. */
-  readonly expects: string;
   readonly choices?: readonly string[];
   check(value: unknown): Checked<T>;
   /** Turns an environment variable's text into the value to check. */
@@ -52,15 +50,13 @@ const quote = (value: unknown): string => JSON.stringify(value) ?? String(value)
 
 function modelSetting(key: string, fallback: string): Setting<string> {
   const inherits = fallback === '';
+  const expects = inherits ? 'a "provider/model" string, or "" to use models.default' : 'a "provider/model" string';
   return {
     key,
     default: fallback,
-    expects: inherits
-      ? 'a "provider/model" string, or "" to use models.default'
-      : 'a "provider/model" string',
     check(value) {
       if (typeof value !== 'string') {
-        return { ok: false, message: `must be ${this.expects}, got ${quote(value)}` };
+        return { ok: false, message: `must be ${expects}, got ${quote(value)}` };
       }
       if (inherits && value === '') {
         return { ok: true, value };
@@ -73,15 +69,15 @@ function modelSetting(key: string, fallback: string): Setting<string> {
 }
 
 function choiceSetting<T extends string>(key: string, choices: readonly T[], fallback: T): Setting<T> {
+  const expects = `one of ${choices.map((c) => `"${c}"`).join(', ')}`;
   return {
     key,
     default: fallback,
     choices,
-    expects: `one of ${choices.map((c) => `"${c}"`).join(', ')}`,
     check(value) {
       return typeof value === 'string' && (choices as readonly string[]).includes(value)
         ? { ok: true, value: value as T }
-        : { ok: false, message: `must be ${this.expects}, got ${quote(value)}` };
+        : { ok: false, message: `must be ${expects}, got ${quote(value)}` };
     },
     fromText: (text) => text,
   };
@@ -99,10 +95,10 @@ function numberSetting(key: string, fallback: number, rule: NumberRule): Setting
   const kind = rule.integer ? 'a whole number' : 'a number';
   const range = rule.max === undefined ? `>= ${rule.min}` : `from ${rule.min} to ${rule.max}`;
   const noLimit = rule.min === 0 ? ' (0 means no limit)' : '';
+  const expects = `${kind} of ${rule.unit} ${range}${noLimit}`;
   return {
     key,
     default: fallback,
-    expects: `${kind} of ${rule.unit} ${range}${noLimit}`,
     check(value) {
       const fits =
         typeof value === 'number' &&
@@ -112,7 +108,7 @@ function numberSetting(key: string, fallback: number, rule: NumberRule): Setting
         (rule.max === undefined || value <= rule.max);
       return fits
         ? { ok: true, value }
-        : { ok: false, message: `must be ${this.expects}, got ${quote(value)}` };
+        : { ok: false, message: `must be ${expects}, got ${quote(value)}` };
     },
     fromText: (text) => (text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text),
   };
@@ -122,7 +118,8 @@ const roleModelSettings = Object.fromEntries(
   ROLES.map((role) => [role.id, modelSetting(`models.${role.id}`, '')]),
 ) as Record<RoleId, Setting<string>>;
 
-const S = {
+/** The settings the resolver reads by name; role models are in `roleModelSettings`. */
+const NAMED = {
   defaultModel: modelSetting('models.default', 'anthropic/claude-sonnet-4-5'),
   arch: choiceSetting('kernel.arch', ARCH_CHOICES, 'x86_64'),
   maxUsd: numberSetting('budget.maxUsd', 10, { min: 0, unit: 'US dollars' }),
@@ -140,15 +137,15 @@ const S = {
 
 /** Every setting, in the order `auton config show` prints them. */
 export const SETTINGS: readonly Setting<unknown>[] = [
-  S.defaultModel,
+  NAMED.defaultModel,
   ...Object.values(roleModelSettings),
-  S.arch,
-  S.maxUsd,
-  S.maxTokens,
-  S.maxMinutes,
-  S.maxIterations,
-  S.reviewMode,
-  S.maxParallelDevelopers,
+  NAMED.arch,
+  NAMED.maxUsd,
+  NAMED.maxTokens,
+  NAMED.maxMinutes,
+  NAMED.maxIterations,
+  NAMED.reviewMode,
+  NAMED.maxParallelDevelopers,
 ];
 
 /** One source of values, e.g. `{ source: "env", values: { "budget.maxUsd": 5 } }`. */
@@ -255,7 +252,7 @@ export function resolveConfig(layers: readonly ConfigLayer[]): ConfigResult {
     return checked.value;
   };
 
-  const defaultModel = toModelRef(read(S.defaultModel));
+  const defaultModel = toModelRef(read(NAMED.defaultModel));
   const roleModels = Object.fromEntries(
     ROLES.map((role) => {
       const own = read(roleModelSettings[role.id]);
@@ -265,15 +262,15 @@ export function resolveConfig(layers: readonly ConfigLayer[]): ConfigResult {
 
   const config: AutonConfig = {
     models: { default: defaultModel, roles: roleModels },
-    kernel: { arch: read(S.arch) },
+    kernel: { arch: read(NAMED.arch) },
     budget: {
-      maxUsd: read(S.maxUsd),
-      maxTokens: read(S.maxTokens),
-      maxMinutes: read(S.maxMinutes),
-      maxIterations: read(S.maxIterations),
+      maxUsd: read(NAMED.maxUsd),
+      maxTokens: read(NAMED.maxTokens),
+      maxMinutes: read(NAMED.maxMinutes),
+      maxIterations: read(NAMED.maxIterations),
     },
-    reviewMode: read(S.reviewMode),
-    maxParallelDevelopers: read(S.maxParallelDevelopers),
+    reviewMode: read(NAMED.reviewMode),
+    maxParallelDevelopers: read(NAMED.maxParallelDevelopers),
   };
   return { config, settings, problems };
 }

@@ -1,13 +1,14 @@
 /**
  * The packaged extension, as a user gets it: checks what the .vsix holds, installs it with
  * `code-server --install-extension`, confirms `--list-extensions` shows it, then opens the
- * workbench in Chromium and runs "AUTON: Show Run Log" from the command palette. Passes when
- * the AUTON output channel shows the activation line and no activation error appears.
+ * workbench in Chromium and, through the command palette, runs "AUTON: Show Run Log" (the
+ * AUTON output channel must show the activation line) and "AUTON: Set API Key" (provider
+ * pick, password box; the log must say the key was stored and the key must appear nowhere).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { codeServerCli, deadline, ensureCodeServer, launchChromium, log, ROOT, scratch, startCodeServer, type CodeServer } from '../extension/codeServer';
 
 const { publisher, name, version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, string>;
@@ -38,6 +39,23 @@ function checkContents(): void {
   log(`${VSIX.slice(ROOT.length + 1)}: ${entries.length} files, ${(statSync(VSIX).size / 1024).toFixed(1)} KiB`);
 }
 
+const TEST_KEY = 'sk-ant-vsix-test-key';
+
+/** Types `text` into the open quick input and runs the first row showing it. */
+async function pickInQuickInput(page: Page, text: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(text);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: text.replace(/^>/, '') }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+/** F1, the command's title, Enter: as a user runs a command. */
+async function runFromPalette(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  await pickInQuickInput(page, `>${title}`);
+}
+
 async function main(): Promise<void> {
   checkContents();
   ensureCodeServer();
@@ -54,7 +72,7 @@ async function main(): Promise<void> {
 
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
-  const screenshot = join(run, 'show-run-log.png');
+  const screenshot = join(run, 'workbench.png');
   try {
     server = await startCodeServer(dirs);
     browser = await launchChromium();
@@ -65,16 +83,23 @@ async function main(): Promise<void> {
         await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 60_000 });
         // The AUTON container in the activity bar means the installed manifest was read.
         await page.locator('.part.activitybar a[aria-label="AUTON"]').waitFor({ timeout: 60_000 });
-        await page.keyboard.press('F1');
-        const input = page.locator('.quick-input-widget input');
-        await input.waitFor();
-        await input.fill('>AUTON: Show Run Log');
-        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'AUTON: Show Run Log' }).first().waitFor();
-        await page.keyboard.press('Enter');
+        await runFromPalette(page, 'AUTON: Show Run Log');
         await page.locator('.part.panel .view-line', { hasText: ACTIVATION_LINE }).first().waitFor({ timeout: 60_000 });
+      })());
+      await deadline(60_000, 'storing a key through "AUTON: Set API Key"', (async () => {
+        await runFromPalette(page, 'AUTON: Set API Key');
+        await pickInQuickInput(page, 'Anthropic');
+        const input = page.locator('.quick-input-widget input[type="password"]');
+        await input.waitFor();
+        await input.fill(TEST_KEY);
+        await page.keyboard.press('Enter');
+        await page.locator('.part.panel .view-line', { hasText: 'API key for anthropic stored in secret storage' }).first().waitFor();
       })());
     } finally {
       await page.screenshot({ path: screenshot }).catch(() => undefined);
+    }
+    if ((await page.locator('.monaco-workbench').textContent())?.includes(TEST_KEY)) {
+      throw new Error('the API key is shown in the workbench');
     }
     const line = (await page.locator('.part.panel .view-line', { hasText: ACTIVATION_LINE }).first().textContent()) ?? '';
     const activated = ACTIVATION_LINE.exec(line);

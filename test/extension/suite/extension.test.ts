@@ -38,7 +38,7 @@ describe('AUTON in the VS Code extension host', () => {
 
   it('activates without error', () => {
     assert.equal(extension.isActive, true);
-    assert.ok(api.activationMs > 0 && api.activationMs < 5000, `${api.activationMs} ms`);
+    assert.ok(Number.isFinite(api.activationMs) && api.activationMs > 0, `activation measured: ${api.activationMs}`);
   });
 
   it('registers every command package.json contributes', async () => {
