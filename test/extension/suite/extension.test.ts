@@ -119,6 +119,28 @@ describe('AUTON in the VS Code extension host', () => {
     assert.equal(build?.group?.id, vscode.TaskGroup.Build.id);
   });
 
+  it('runs "AUTON: Build Kernel" as the auton task for the configured arch', async () => {
+    const settings = vscode.workspace.getConfiguration('auton');
+    await settings.update('kernel.arch', 'riscv64', vscode.ConfigurationTarget.Workspace);
+    try {
+      await until('the arch setting is seen', () => api.config().config.kernel.arch === 'riscv64');
+      const ended = new Promise<vscode.TaskProcessEndEvent>((resolve) => {
+        const listener = vscode.tasks.onDidEndTaskProcess((event) => {
+          if (event.execution.task.source === 'auton') {
+            listener.dispose();
+            resolve(event);
+          }
+        });
+      });
+      await vscode.commands.executeCommand(COMMANDS.kernelBuild);
+      const { execution, exitCode } = await ended;
+      assert.equal(execution.task.name, 'kernel build (riscv64)');
+      assert.equal(typeof exitCode, 'number', 'the CLI ran to an exit status');
+    } finally {
+      await settings.update('kernel.arch', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('stores and deletes an API key in secret storage', async () => {
     const envKey = process.env.OPENROUTER_API_KEY;
     await vscode.commands.executeCommand(COMMANDS.setApiKey, 'openrouter', 'sk-or-test-key');
