@@ -1,0 +1,38 @@
+// Bundles the extension and the CLI into dist/, and (with --tests) the extension test suites
+// into out/ for the extension host. `--production` minifies and drops source maps (the .vsix).
+import { chmod, readdir } from 'node:fs/promises';
+import * as esbuild from 'esbuild';
+
+const production = process.argv.includes('--production');
+const tests = process.argv.includes('--tests');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'warning',
+};
+
+const builds = [
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+
+if (tests) {
+  const suites = (await readdir('test/extension/suite')).filter((f) => f.endsWith('.ts'));
+  builds.push({
+    ...common,
+    minify: false,
+    entryPoints: suites.map((f) => `test/extension/suite/${f}`),
+    outdir: 'out/test/extension/suite',
+    // mocha stays a normal require so it resolves from node_modules in the extension host.
+    external: ['vscode', 'mocha'],
+  });
+}
+
+await Promise.all(builds.map((options) => esbuild.build(options)));
+await chmod('dist/cli.js', 0o755);

@@ -1,0 +1,70 @@
+/** Wires the extension together: settings, task tree, tasks, debug, status bar, commands. */
+import * as vscode from 'vscode';
+import { formatProblem, type ConfigResult } from '../core/config';
+import { getApiKey } from './apiKeys';
+import { registerCommands } from './commands';
+import { AUTON_TASK_TYPE, DEBUG_TYPE, TASKS_VIEW } from './contributions';
+import { KernelDebugConfigurationProvider } from './debugConfig';
+import { onConfigChange, readConfig } from './settings';
+import { AutonStatusBar } from './statusBar';
+import { AutonTaskProvider } from './taskProvider';
+import { TaskTreeProvider } from './taskTree';
+
+/** What `activate` returns: used by the extension tests, and later by other extensions. */
+export interface AutonApi {
+  /** How long `activate` took, in milliseconds. */
+  readonly activationMs: number;
+  config(): ConfigResult;
+  getApiKey(provider: string): Promise<string | undefined>;
+  readonly taskTree: TaskTreeProvider;
+}
+
+function logConfig(log: vscode.LogOutputChannel, result: ConfigResult): void {
+  for (const problem of result.problems) {
+    log.warn(formatProblem(problem));
+  }
+}
+
+export function activateAuton(context: vscode.ExtensionContext): AutonApi {
+  const started = performance.now();
+  const log = vscode.window.createOutputChannel('AUTON', { log: true });
+  let current = readConfig();
+  logConfig(log, current);
+
+  const tree = new TaskTreeProvider();
+  const statusBar = new AutonStatusBar();
+  statusBar.update(current);
+  const arch = () => current.config.kernel.arch;
+  // The folders too: a new run may create `.auton` and its state in one go, and a watcher
+  // reports only the outermost new folder then.
+  const runsWatcher = vscode.workspace.createFileSystemWatcher('**/{.auton,.auton/runs,.auton/runs/*,.auton/runs/*/state.json}');
+
+  context.subscriptions.push(
+    log,
+    statusBar,
+    runsWatcher,
+    runsWatcher.onDidCreate(() => tree.refresh()),
+    runsWatcher.onDidChange(() => tree.refresh()),
+    runsWatcher.onDidDelete(() => tree.refresh()),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => tree.refresh()),
+    vscode.window.createTreeView(TASKS_VIEW, { treeDataProvider: tree, showCollapseAll: true }),
+    vscode.tasks.registerTaskProvider(AUTON_TASK_TYPE, new AutonTaskProvider(context.asAbsolutePath('dist/cli.js'), arch)),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new KernelDebugConfigurationProvider(arch)),
+    onConfigChange((result) => {
+      current = result;
+      statusBar.update(result);
+      logConfig(log, result);
+    }),
+  );
+  registerCommands({ extension: context, log, tree, config: () => current });
+
+  const activationMs = performance.now() - started;
+  const version = String((context.extension.packageJSON as { version?: unknown }).version);
+  log.info(`AUTON ${version} activated in ${activationMs.toFixed(1)} ms`);
+  return {
+    activationMs,
+    config: () => current,
+    getApiKey: (provider) => getApiKey(context.secrets, provider),
+    taskTree: tree,
+  };
+}
