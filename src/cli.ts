@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { version } from '../package.json';
 import { registerConfigCommands } from './cli/config';
+import { registerKernelCommands } from './cli/kernel';
 
 const program = new Command('auton')
   .description('AUTON: LLM agents that build an SLM-driven operating system kernel (headless CLI)')
@@ -17,6 +18,7 @@ const program = new Command('auton')
 
 // ---- Command groups: register every group here, and only here. ----
 registerConfigCommands(program);
+registerKernelCommands(program);
 // ---- end of command groups ----
 
 const USAGE_ERROR = 2;
@@ -52,7 +54,7 @@ async function main(args: readonly string[]): Promise<void> {
       return;
     }
     process.stderr.write(`auton: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    process.exitCode = error instanceof Error && error.name === 'UsageError' ? USAGE_ERROR : 1;
   }
 }
 

@@ -58,6 +58,15 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** parseArchList with a usage error (exit 2) for bad input. */
+function archList(value: string): Arch[] {
+  try {
+    return parseArchList(value);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
 function positiveInt(value: string | undefined, what: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -97,7 +106,7 @@ export function registerKernelCommands(program: Command): void {
     .action(async (o: CommonOpts & { iso?: boolean }) => {
       const root = findRoot(process.cwd(), o.root);
       const results = [];
-      for (const arch of parseArchList(o.arch)) {
+      for (const arch of archList(o.arch)) {
         const r = await buildKernel({ root, arch });
         results.push(r);
         if (r.ok && o.iso && arch === 'x86_64') results.push(await buildKernel({ root, arch, target: 'iso' }));
@@ -121,7 +130,7 @@ export function registerKernelCommands(program: Command): void {
     .option('--json', 'print results as JSON')
     .action(async (o: BootOpts) => {
       const root = findRoot(process.cwd(), o.root);
-      const arches = parseArchList(o.arch);
+      const arches = archList(o.arch);
       const gdbPort = positiveInt(o.gdb, '--gdb');
       if (gdbPort && arches.length > 1) throw new UsageError('--gdb needs exactly one --arch');
       if (o.iso && arches.some((a) => a !== 'x86_64')) throw new UsageError('--iso boots the x86_64 GRUB image: use --arch x86_64');
@@ -178,7 +187,7 @@ export function registerKernelCommands(program: Command): void {
     .action(async (o: TestOpts) => {
       const root = findRoot(process.cwd(), o.root);
       const results: TestRunResult[] = [];
-      for (const arch of parseArchList(o.arch)) {
+      for (const arch of archList(o.arch)) {
         const r = await testKernel({
           root, arch,
           filter: o.filter,
@@ -213,7 +222,7 @@ export function registerKernelCommands(program: Command): void {
     .description('check that the build, QEMU, ISO and debug tools are installed')
     .option('-a, --arch <arch>', 'x86_64, aarch64, riscv64, or all', 'all')
     .action((o: { arch: string }) => {
-      const arches: Arch[] = parseArchList(o.arch);
+      const arches: Arch[] = archList(o.arch);
       const report = checkToolchain(arches, ['build', 'boot', 'iso', 'debug']);
       for (const [name, path] of Object.entries(report.found)) out(`ok      ${name.padEnd(20)} ${path}`);
       for (const t of report.missing) out(`missing ${t.name.padEnd(20)} (Debian package: ${t.aptPackage})`);
