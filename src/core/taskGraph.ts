@@ -175,6 +175,30 @@ export class TaskGraph {
     }
   }
 
+  /** Enters a new developer attempt (from any active state or ready). */
+  startAttempt(id: string): number {
+    const n = this.get(id);
+    if (n.state !== 'developing') this.setState(id, 'developing');
+    else n.attempts++;
+    return n.attempts;
+  }
+
+  /**
+   * Sets states from a replayed log. Tasks that were in flight go back to
+   * ready (their committed work stays on their branch); the rest keep their
+   * state; pending/ready/blocked are then recomputed from the dependencies.
+   */
+  restore(states: ReadonlyMap<string, { state: TaskState; reason?: string; attempts: number }>): void {
+    for (const n of this.nodes.values()) {
+      const s = states.get(n.id);
+      n.attempts = s?.attempts ?? 0;
+      n.reason = s?.reason;
+      // merged and failed are facts; everything else is recomputed from the dependencies.
+      n.state = s && (s.state === 'merged' || s.state === 'failed') ? s.state : 'pending';
+    }
+    this.refresh();
+  }
+
   /** Puts a failed task (and the tasks it blocked) back in line. */
   retry(id: string): void {
     this.setState(id, 'ready');
