@@ -3,12 +3,12 @@
  * base URL the way each provider's SDK documents them, and returns a client with retries,
  * timeouts and cost accounting. The SDKs are loaded on first use, not when this module is.
  */
-import type { ProviderClient, ProviderClientOptions } from './client';
-import type { PriceOverrides } from './pricing';
+import type { ProviderClientOptions } from './client';
+import type { PriceLookup, PriceOverrides } from './pricing';
 import { formatModelRef, parseModelRef, providerInfo, type ModelRef, type ProviderId } from './providers';
 import { registerSecret } from './redact';
 import type { Sleep } from './retry';
-import { LlmError } from './types';
+import { LlmError, type LlmClient } from './types';
 
 export * from './types';
 export { UsageLedger, emptyTotals, totalTokens, type CallOwner, type UsageSnapshot, type UsageTotals } from './accounting';
@@ -35,8 +35,13 @@ export interface CreateLlmClientOptions {
   maxTokens?: number;
 }
 
-/** The client for `provider/model`; the returned client also tells its price (`price.priced`). */
-export async function createLlmClient(modelString: string, opts: CreateLlmClientOptions = {}): Promise<ProviderClient> {
+/** An LlmClient that also tells what its model costs (`price.priced` false: unknown). */
+export interface ModelClient extends LlmClient {
+  readonly price: PriceLookup;
+}
+
+/** The client for `provider/model`, or an LlmError saying what is missing (key, endpoint). */
+export async function createLlmClient(modelString: string, opts: CreateLlmClientOptions = {}): Promise<ModelClient> {
   const ref = parseModelRef(modelString);
   if ('error' in ref) {
     throw new LlmError(ref.error, 'bad-request', { retryable: false });
