@@ -8,22 +8,78 @@ export interface ProviderInfo {
   readonly label: string;
   /** Environment variable holding the API key; absent for providers that need no key. */
   readonly apiKeyEnv?: string;
+  /**
+   * Environment variable that overrides where the API lives. For azure it names the resource
+   * endpoint (`https://NAME.openai.azure.com`), for ollama the server's host (OLLAMA_HOST, e.g.
+   * `127.0.0.1:11434`; `/v1` is added).
+   */
+  readonly baseUrlEnv?: string;
+  /** Where the API lives when nothing overrides it; azure has none (each resource has its own). */
+  readonly defaultBaseUrl?: string;
   readonly example: string;
 }
 
 export const PROVIDERS = [
-  { id: 'anthropic', label: 'Anthropic', apiKeyEnv: 'ANTHROPIC_API_KEY', example: 'anthropic/claude-sonnet-4-5' },
-  { id: 'openai', label: 'OpenAI', apiKeyEnv: 'OPENAI_API_KEY', example: 'openai/gpt-4.1' },
-  { id: 'ollama', label: 'Ollama (local server)', example: 'ollama/qwen2.5-coder:7b' },
-  { id: 'openrouter', label: 'OpenRouter', apiKeyEnv: 'OPENROUTER_API_KEY', example: 'openrouter/anthropic/claude-sonnet-4.5' },
-  { id: 'azure', label: 'Azure OpenAI', apiKeyEnv: 'AZURE_OPENAI_API_KEY', example: 'azure/my-gpt-4.1-deployment' },
-  { id: 'gemini', label: 'Google Gemini', apiKeyEnv: 'GEMINI_API_KEY', example: 'gemini/gemini-2.5-pro' },
+  {
+    id: 'anthropic',
+    label: 'Anthropic',
+    apiKeyEnv: 'ANTHROPIC_API_KEY',
+    baseUrlEnv: 'ANTHROPIC_BASE_URL',
+    defaultBaseUrl: 'https://api.anthropic.com',
+    example: 'anthropic/claude-sonnet-4-5',
+  },
+  {
+    id: 'openai',
+    label: 'OpenAI',
+    apiKeyEnv: 'OPENAI_API_KEY',
+    baseUrlEnv: 'OPENAI_BASE_URL',
+    defaultBaseUrl: 'https://api.openai.com/v1',
+    example: 'openai/gpt-4.1',
+  },
+  {
+    id: 'ollama',
+    label: 'Ollama (local server)',
+    baseUrlEnv: 'OLLAMA_HOST',
+    defaultBaseUrl: 'http://127.0.0.1:11434/v1',
+    example: 'ollama/qwen2.5-coder:7b',
+  },
+  {
+    id: 'openrouter',
+    label: 'OpenRouter',
+    apiKeyEnv: 'OPENROUTER_API_KEY',
+    baseUrlEnv: 'OPENROUTER_BASE_URL',
+    defaultBaseUrl: 'https://openrouter.ai/api/v1',
+    example: 'openrouter/anthropic/claude-sonnet-4.5',
+  },
+  {
+    id: 'azure',
+    label: 'Azure OpenAI',
+    apiKeyEnv: 'AZURE_OPENAI_API_KEY',
+    baseUrlEnv: 'AZURE_OPENAI_ENDPOINT',
+    example: 'azure/my-gpt-4.1-deployment',
+  },
+  {
+    id: 'gemini',
+    label: 'Google Gemini',
+    apiKeyEnv: 'GEMINI_API_KEY',
+    baseUrlEnv: 'GEMINI_BASE_URL',
+    defaultBaseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai/',
+    example: 'gemini/gemini-2.5-pro',
+  },
   { id: 'local', label: 'Local GGUF model', example: 'local/auton-slm-q8_0.gguf' },
 ] as const satisfies readonly ProviderInfo[];
 
 export type ProviderId = (typeof PROVIDERS)[number]['id'];
 
 export const PROVIDER_IDS: readonly ProviderId[] = PROVIDERS.map((p) => p.id);
+
+export function providerInfo(id: ProviderId): ProviderInfo {
+  const info: ProviderInfo | undefined = PROVIDERS.find((p) => p.id === id);
+  if (info === undefined) {
+    throw new Error(`internal: no provider "${id}"`);
+  }
+  return info;
+}
 
 export function isProviderId(value: string): value is ProviderId {
   return (PROVIDER_IDS as readonly string[]).includes(value);

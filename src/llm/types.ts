@@ -51,8 +51,26 @@ export interface ChatRequest {
   signal?: AbortSignal;
   /** Per-attempt timeout. */
   timeoutMs?: number;
+  /**
+   * Called before each retry. Text already passed to onText belongs to the failed attempt: a
+   * streaming UI should drop it, since the retried request streams its reply from the start.
+   */
+  onRetry?: (info: RetryNotice) => void;
 }
 
+export interface RetryNotice {
+  /** The attempt that failed (1 for the first). */
+  attempt: number;
+  /** How long the client waits before the next attempt. */
+  delayMs: number;
+  error: LlmError;
+}
+
+/**
+ * Tokens of one reply. `inputTokens` counts only the prompt tokens billed at the plain input
+ * rate: the whole prompt is inputTokens + cacheReadTokens + cacheWriteTokens, whatever the
+ * provider (OpenAI's prompt_tokens include the cached ones; they are split out here).
+ */
 export interface Usage {
   inputTokens: number;
   outputTokens: number;
@@ -69,6 +87,8 @@ export interface ChatResponse {
   /** The model that answered, as the provider named it. */
   model: string;
   costUsd: number;
+  /** False when the model is not in the price table: costUsd is then 0, not a real figure. */
+  priced?: boolean;
   /** Attempts made (1 when the first try succeeded). */
   attempts: number;
 }
@@ -93,7 +113,16 @@ export class LlmError extends Error {
   constructor(
     message: string,
     readonly kind: LlmErrorKind,
-    readonly options: { status?: number; retryable?: boolean; provider?: string; cause?: unknown } = {},
+    readonly options: {
+      status?: number;
+      retryable?: boolean;
+      provider?: string;
+      cause?: unknown;
+      /** What the provider asked for (retry-after / retry-after-ms headers), in milliseconds. */
+      retryAfterMs?: number;
+      /** Attempts made before giving up, on the error that ends a call. */
+      attempts?: number;
+    } = {},
   ) {
     super(message);
     this.name = 'LlmError';
