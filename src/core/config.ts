@@ -120,7 +120,7 @@ const roleModelSettings = Object.fromEntries(
 
 /** The settings the resolver reads by name; role models are in `roleModelSettings`. */
 const NAMED = {
-  defaultModel: modelSetting('models.default', 'anthropic/claude-sonnet-4-5'),
+  defaultModel: modelSetting('models.default', 'anthropic/claude-sonnet-4-6'),
   arch: choiceSetting('kernel.arch', ARCH_CHOICES, 'x86_64'),
   maxUsd: numberSetting('budget.maxUsd', 10, { min: 0, unit: 'US dollars' }),
   maxTokens: numberSetting('budget.maxTokens', 2_000_000, { integer: true, min: 0, unit: 'tokens' }),

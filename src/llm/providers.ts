@@ -26,7 +26,7 @@ export const PROVIDERS = [
     apiKeyEnv: 'ANTHROPIC_API_KEY',
     baseUrlEnv: 'ANTHROPIC_BASE_URL',
     defaultBaseUrl: 'https://api.anthropic.com',
-    example: 'anthropic/claude-sonnet-4-5',
+    example: 'anthropic/claude-sonnet-4-6',
   },
   {
     id: 'openai',

@@ -73,7 +73,7 @@ describe('auton CLI (dist/cli.js)', () => {
       assert.match(run.stdout, new RegExp(`^ {2}${key.replace('.', '\\.')} `, 'm'), key);
     }
     assert.match(run.stdout, /^ {2}budget\.maxUsd +2 +env$/m);
-    assert.match(run.stdout, /^ {2}models\.developer +anthropic\/claude-sonnet-4-5 +models\.default$/m);
+    assert.match(run.stdout, /^ {2}models\.developer +anthropic\/claude-sonnet-4-6 +models\.default$/m);
     assert.match(run.stdout, /\.auton\/config\.json not found, defaults used/);
   });
 

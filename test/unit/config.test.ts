@@ -22,7 +22,7 @@ describe('core config', () => {
   it('resolves to valid defaults with no values given', () => {
     const { config, problems, settings } = resolveConfig([]);
     assert.deepEqual(problems, []);
-    assert.deepEqual(config.models.default, { provider: 'anthropic', model: 'claude-sonnet-4-5' });
+    assert.deepEqual(config.models.default, { provider: 'anthropic', model: 'claude-sonnet-4-6' });
     for (const role of ROLE_IDS) {
       assert.deepEqual(config.models.roles[role], config.models.default, role);
     }
@@ -200,7 +200,7 @@ describe('project config file', () => {
   it('names a bad value with the file it came from', () => {
     write(JSON.stringify({ models: { training: 'gemini' } }));
     assert.deepEqual(loadProjectConfig(root, {}).problems.map(formatProblem), [
-      'auton.models.training (from .auton/config.json): "gemini" is not a "provider/model" string; write e.g. "anthropic/claude-sonnet-4-5" (providers: anthropic, openai, ollama, openrouter, azure, gemini, local)',
+      'auton.models.training (from .auton/config.json): "gemini" is not a "provider/model" string; write e.g. "anthropic/claude-sonnet-4-6" (providers: anthropic, openai, ollama, openrouter, azure, gemini, local)',
     ]);
   });
 });
