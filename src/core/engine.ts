@@ -18,6 +18,7 @@ import type { Review } from '../agents/reviewer';
 import type { TestReport } from '../agents/tester';
 import type { Arch } from '../kernel/arches';
 import type { TestRunResult } from '../kernel/harness';
+import { totalTokens, UsageLedger } from '../llm/accounting';
 import type { ChatResponse } from '../llm/types';
 import type { ToolContext } from '../tools/types';
 import { Budget, type BudgetUsage } from './budget';
@@ -38,10 +39,6 @@ export interface RunOutcome {
   usage: BudgetUsage;
 }
 
-interface UsageByRole {
-  [role: string]: { calls: number; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; usd: number };
-}
-
 interface TaskRuntime {
   /** Integration commit the task's branch last started from. */
   base?: string;
@@ -59,7 +56,7 @@ export class Engine {
   private goal = '';
   private graph?: TaskGraph;
   private budget!: Budget;
-  private readonly usage: UsageByRole = {};
+  private ledger = new UsageLedger();
   private readonly abort = new AbortController();
   private stopReason?: string;
   private integrationPath = '';
@@ -119,7 +116,7 @@ export class Engine {
     this.goal = String(started.goal);
     const lastUsage = [...events].reverse().find((e) => e.type === 'usage');
     this.budget = new Budget(this.deps.settings.budget, lastUsage ? (lastUsage.budget as BudgetUsage) : undefined);
-    if (lastUsage) Object.assign(this.usage, lastUsage.byRole as UsageByRole);
+    if (lastUsage) this.ledger = UsageLedger.restore(lastUsage.ledger);
     const integ = await this.deps.workspace.integration(runId, String(started.base));
     this.integrationPath = integ.path;
     this.integrationBranch = integ.branch;
@@ -175,7 +172,7 @@ export class Engine {
         reason = bad.length ? bad.map((t) => `${t.id}: ${t.reason ?? t.state}`).join('; ') : reason || 'the run did not finish';
       }
     }
-    this.event('usage', { budget: this.budget.snapshot(), byRole: this.usage });
+    this.event('usage', { budget: this.budget.snapshot(), ledger: this.ledger.snapshot() });
     this.event('run.finished', { status: this.status, reason });
     this.progress(`run ${this.runId} ${this.status}: ${reason}`);
     return {
@@ -483,7 +480,7 @@ export class Engine {
     const out = await runAgent(def, {
       llm, tools, ctx, prompt, signal: this.abort.signal,
       runTool: (t, name, input, c) => this.deps.tools.runTool(t, name, input, c),
-      onResponse: (r) => this.account(role, r),
+      onResponse: (r) => this.account(role, taskId, llm.id, r),
       onToolCall: (name, input, result) => this.event('tool', {
         task: taskId, role, name, ok: result.ok, input: clip(JSON.stringify(input) ?? '', 500), output: clip(result.output, 500),
       }),
@@ -494,16 +491,10 @@ export class Engine {
     return out;
   }
 
-  private account(role: RoleId, r: ChatResponse): void {
-    const u = (this.usage[role] ??= { calls: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, usd: 0 });
-    u.calls++;
-    u.inputTokens += r.usage.inputTokens;
-    u.outputTokens += r.usage.outputTokens;
-    u.cacheReadTokens += r.usage.cacheReadTokens;
-    u.cacheWriteTokens += r.usage.cacheWriteTokens;
-    u.usd += r.costUsd;
-    this.budget.record(r.costUsd, r.usage.inputTokens + r.usage.outputTokens + r.usage.cacheReadTokens + r.usage.cacheWriteTokens);
-    this.event('usage', { budget: this.budget.snapshot(), byRole: this.usage });
+  private account(role: RoleId, taskId: string, model: string, r: ChatResponse): void {
+    this.ledger.record(r, { role, taskId, model });
+    this.budget.record(r.costUsd, totalTokens(r.usage));
+    this.event('usage', { budget: this.budget.snapshot(), ledger: this.ledger.snapshot() });
     const reason = this.budget.exceeded();
     if (reason) {
       this.event('budget.exceeded', { reason });
@@ -577,9 +568,9 @@ export class Engine {
       tasks: (g?.all() ?? []).map((t) => ({
         id: t.id, title: t.title, status: t.state, role: roleOf[t.state], attempts: t.attempts,
         reason: t.reason, deps: t.deps, arch: t.arch, acceptance: t.acceptance,
-        costUsd: undefined,
+        costUsd: this.ledger.task(t.id).costUsd,
       })),
-      usage: { ...this.budget?.snapshot(), byRole: this.usage },
+      usage: { ...this.budget?.snapshot(), total: this.ledger.total },
     });
   }
 

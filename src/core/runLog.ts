@@ -6,6 +6,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { redactSecrets } from '../llm/redact';
 import { RUNS_DIR } from './runStore';
 
 export interface RunEvent {
@@ -17,14 +18,6 @@ export interface RunEvent {
 
 export type Redactor = (text: string) => string;
 
-/** Redacts values that look like API keys (sk-..., sk-ant-..., long bearer tokens). */
-export function defaultRedact(text: string): string {
-  return text
-    .replace(/\b(sk-(?:ant-)?[A-Za-z0-9_-]{8})[A-Za-z0-9_-]{8,}/g, '$1…[redacted]')
-    .replace(/\b(Bearer\s+)[A-Za-z0-9._-]{16,}/gi, '$1[redacted]')
-    .replace(/\b(AIza[0-9A-Za-z_-]{4})[0-9A-Za-z_-]{20,}/g, '$1…[redacted]');
-}
-
 export function runDir(repoRoot: string, runId: string): string {
   return join(repoRoot, RUNS_DIR, runId);
 }
@@ -34,7 +27,7 @@ export class RunLog {
   readonly eventsFile: string;
   readonly stateFile: string;
 
-  constructor(repoRoot: string, readonly runId: string, private readonly redact: Redactor = defaultRedact) {
+  constructor(repoRoot: string, readonly runId: string, private readonly redact: Redactor = (text) => redactSecrets(text)) {
     this.dir = runDir(repoRoot, runId);
     this.eventsFile = join(this.dir, 'events.jsonl');
     this.stateFile = join(this.dir, 'state.json');
