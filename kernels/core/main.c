@@ -3,6 +3,7 @@
 #include "bootinfo.h"
 #include "hal/hal.h"
 #include "ktest.h"
+#include "mm.h"
 
 static void boot_report(const struct bootinfo *bi)
 {
@@ -28,6 +29,7 @@ void kmain(struct bootinfo *bi)
 	printk("AUTON %s %s\n", AUTON_VERSION, hal_arch_name());
 	hal_cpu_init();
 	boot_report(bi);
+	mm_init(bi);
 	hal_timer_start(TIMER_HZ);
 	hal_irq_enable();
 	printk("[BOOT] ready\n");
