@@ -28,7 +28,7 @@ bool kernel_trap(const struct hal_trap_info *info)
 {
 	if (hook && hook(info))
 		return true;
-	if (info->kind == HAL_TRAP_PAGE_FAULT)
+	if (info->kind == HAL_TRAP_PAGE_FAULT && !info->probe)
 		printk("[MM] page fault: addr=0x%lx access=%s cause=%s pc=0x%lx\n", (unsigned long)info->addr,
 		       access_name(info->access), info->cause ? info->cause : "unknown", (unsigned long)info->pc);
 	return false;

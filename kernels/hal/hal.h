@@ -99,6 +99,7 @@ struct hal_trap_info {
 	const char *name;        /* human-readable arch name of the trap */
 	unsigned access;         /* page faults: MMU_READ, MMU_WRITE or MMU_EXEC (0 = unknown) */
 	const char *cause;       /* page faults: "not mapped", "protection", ... (NULL = unknown) */
+	bool probe;              /* the fault happened inside hal_cpu_probe_read (recovered) */
 };
 /* Called by the arch trap handler for every synchronous exception. Returns
  * true when a portable handler consumed the trap: the arch then resumes after
