@@ -1,9 +1,13 @@
-/* kmain: the portable half of boot, and the idle loop. */
+/* kmain: the portable half of boot. It ends as thread "init", which runs
+ * the tests or the benchmark when asked, then sleeps. */
 #include "kernel.h"
 #include "bootinfo.h"
 #include "hal/hal.h"
+#include "ipc.h"
+#include "kbench.h"
 #include "ktest.h"
 #include "mm.h"
+#include "sched.h"
 
 static void boot_report(const struct bootinfo *bi)
 {
@@ -30,6 +34,8 @@ void kmain(struct bootinfo *bi)
 	hal_cpu_init();
 	boot_report(bi);
 	mm_init(bi);
+	sched_init();
+	ipc_init();
 	hal_timer_start(TIMER_HZ);
 	hal_irq_enable();
 	printk("[BOOT] ready\n");
@@ -47,6 +53,10 @@ void kmain(struct bootinfo *bi)
 		int failed = ktest_run(prefix);
 		hal_power_exit(failed ? EXIT_TESTS_FAILED : EXIT_TESTS_PASSED);
 	}
+	if (cmdline_get(bi->cmdline, "kbench", NULL, 0)) {
+		kbench_run();
+		hal_power_exit(EXIT_TESTS_PASSED);
+	}
 	for (;;)
-		hal_cpu_wait();
+		thread_sleep_ms(1000);
 }

@@ -12,4 +12,9 @@ void mm_init(const struct bootinfo *bi)
 	hal_mmu_layout(&l);
 	printk("[MM] paging: %s, direct map at 0x%lx, kernel at 0x%lx\n", l.scheme,
 	       (unsigned long)l.direct_base, (unsigned long)l.kernel_base);
+	slab_init();
+	vmm_init();
+	printk("[MM] vmap: 0x%lx, %llu GiB\n", (unsigned long)l.vmap_base,
+	       (unsigned long long)(l.vmap_size >> 30));
+	slm_pool_init();
 }

@@ -8,6 +8,7 @@
 #include "bootinfo.h"
 #include "fdt.h"
 #include "hal/hal.h"
+#include "kerrno.h"
 #include "mm.h"
 
 static uint64_t *bitmap;  /* via the direct map */
@@ -159,22 +160,59 @@ static bool managed(size_t f)
 	return false;
 }
 
-void pmm_free_pages(paddr_t pa, size_t n)
+/* Checks that every frame of [pa, pa + n pages) may be freed. Returns 0, or
+ * an error with the first bad frame in *bad. Interrupts masked by the caller. */
+static int check_free(paddr_t pa, size_t n, paddr_t *bad)
 {
+	*bad = pa;
 	if (pa & (PAGE_SIZE - 1))
-		panic("pmm: free of unaligned address 0x%llx", (unsigned long long)pa);
-	unsigned long flags = hal_irq_save();
+		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		size_t f = (size_t)(pa >> PAGE_SHIFT) + i;
+		*bad = (paddr_t)f << PAGE_SHIFT;
 		if (!managed(f))
-			panic("pmm: free of frame 0x%llx outside usable RAM", (unsigned long long)f << PAGE_SHIFT);
+			return -ERANGE;
 		if (!test_bit(f))
-			panic("pmm: double free of frame 0x%llx", (unsigned long long)f << PAGE_SHIFT);
+			return -EALREADY;
+	}
+	return 0;
+}
+
+/* Returns frames known to be allocated to the free pool. Interrupts masked. */
+static void release(paddr_t pa, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t f = (size_t)(pa >> PAGE_SHIFT) + i;
 		clear_bit(f);
 		free_frames++;
 		if (f < next_hint)
 			next_hint = f;
 	}
+}
+
+int pmm_free_pages_checked(paddr_t pa, size_t n)
+{
+	paddr_t bad;
+	unsigned long flags = hal_irq_save();
+	int err = check_free(pa, n, &bad);
+	if (!err)
+		release(pa, n);
+	hal_irq_restore(flags);
+	return err;
+}
+
+void pmm_free_pages(paddr_t pa, size_t n)
+{
+	paddr_t bad;
+	unsigned long flags = hal_irq_save();
+	int err = check_free(pa, n, &bad);
+	if (err == -EINVAL)
+		panic("pmm: free of unaligned address 0x%llx", (unsigned long long)bad);
+	if (err == -ERANGE)
+		panic("pmm: free of frame 0x%llx outside usable RAM", (unsigned long long)bad);
+	if (err == -EALREADY)
+		panic("pmm: double free of frame 0x%llx", (unsigned long long)bad);
+	release(pa, n);
 	hal_irq_restore(flags);
 }
 
@@ -197,4 +235,15 @@ bool pmm_is_allocated(paddr_t pa)
 {
 	size_t f = (size_t)(pa >> PAGE_SHIFT);
 	return managed(f) && test_bit(f);
+}
+
+bool pmm_is_reserved(paddr_t pa)
+{
+	pa = ALIGN_DOWN(pa, PAGE_SIZE);
+	return overlaps_reserved(boot, pa, PAGE_SIZE);
+}
+
+bool pmm_is_managed(paddr_t pa)
+{
+	return managed((size_t)(pa >> PAGE_SHIFT));
 }
