@@ -22,6 +22,17 @@ static void boot_report(const struct bootinfo *bi)
 
 static const struct bootinfo *the_bootinfo;
 
+/* Recurses until the thread's stack runs into its guard page (the bound
+ * is far beyond any kernel stack). */
+static void overflow_stack(void *depth)
+{
+	volatile char frame[512];
+	frame[0] = (char)(uintptr_t)depth;
+	if ((uintptr_t)depth < (1u << 20))
+		overflow_stack((char *)depth + 1);
+	frame[1] = frame[0];
+}
+
 const struct bootinfo *boot_info(void)
 {
 	return the_bootinfo;
@@ -45,6 +56,10 @@ void kmain(struct bootinfo *bi)
 	if (cmdline_get(bi->cmdline, "crash", arg, sizeof(arg))) {
 		if (strcmp(arg, "fault") == 0)
 			(void)*(volatile char *)hal_cpu_bad_address();
+		if (strcmp(arg, "stack") == 0) {
+			thread_join(thread_create("overflow", SCHED_KERNEL, overflow_stack, NULL), NULL);
+			panic("crash=stack: the thread overflowed its stack without a fault");
+		}
 		panic("crash requested on the command line (%s)", arg);
 	}
 
