@@ -196,15 +196,16 @@ static unsigned mmu_flags(uint64_t e)
 	return f;
 }
 
-/* Maps [va, va + size) to pa with leaf flags f. With `large`, uses 2 MiB and
- * 1 GiB pages wherever va, pa and the size allow (the direct map) and counts
- * the pages of each level in large[0..2]. The range must be unmapped. */
+/* Maps [va, va + size) to pa with leaf flags f, in 4 KiB pages; or, given
+ * `counts` (the direct map), in the largest pages that va, pa and the size
+ * allow, counting the pages of each level in counts[0..2]. The range must be
+ * unmapped. */
 static int map_range(uint64_t *pml4, uintptr_t va, paddr_t pa, uint64_t size, uint64_t f,
-		     unsigned long *large)
+		     unsigned long *counts)
 {
 	while (size) {
 		int level = 0, err = 0;
-		for (int l = gib_pages ? 2 : 1; large && l > 0 && !level; l--)
+		for (int l = gib_pages ? 2 : 1; counts && l > 0 && !level; l--)
 			if (!((va | pa) & (LEVEL_SIZE(l) - 1)) && size >= LEVEL_SIZE(l))
 				level = l;
 		uint64_t *e = walk_create(pml4, va, level, &err);
@@ -213,8 +214,8 @@ static int map_range(uint64_t *pml4, uintptr_t va, paddr_t pa, uint64_t size, ui
 		if (*e & PTE_P)
 			return MMU_ERR_EXISTS;
 		*e = pa | f | (level ? PTE_PS : 0);
-		if (large)
-			large[level]++;
+		if (counts)
+			counts[level]++;
 		va += LEVEL_SIZE(level);
 		pa += LEVEL_SIZE(level);
 		size -= LEVEL_SIZE(level);
