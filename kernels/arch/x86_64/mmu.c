@@ -196,14 +196,16 @@ static unsigned mmu_flags(uint64_t e)
 	return f;
 }
 
-/* Maps [va, va + size) to pa with leaf flags f. With `large`, uses 2 MiB and
- * 1 GiB pages wherever va, pa and the size allow (the direct map). The range
- * must be unmapped. */
-static int map_range(uint64_t *pml4, uintptr_t va, paddr_t pa, uint64_t size, uint64_t f, bool large)
+/* Maps [va, va + size) to pa with leaf flags f, in 4 KiB pages; or, given
+ * `counts` (the direct map), in the largest pages that va, pa and the size
+ * allow, counting the pages of each level in counts[0..2]. The range must be
+ * unmapped. */
+static int map_range(uint64_t *pml4, uintptr_t va, paddr_t pa, uint64_t size, uint64_t f,
+		     unsigned long *counts)
 {
 	while (size) {
 		int level = 0, err = 0;
-		for (int l = gib_pages ? 2 : 1; large && l > 0 && !level; l--)
+		for (int l = gib_pages ? 2 : 1; counts && l > 0 && !level; l--)
 			if (!((va | pa) & (LEVEL_SIZE(l) - 1)) && size >= LEVEL_SIZE(l))
 				level = l;
 		uint64_t *e = walk_create(pml4, va, level, &err);
@@ -212,6 +214,8 @@ static int map_range(uint64_t *pml4, uintptr_t va, paddr_t pa, uint64_t size, ui
 		if (*e & PTE_P)
 			return MMU_ERR_EXISTS;
 		*e = pa | f | (level ? PTE_PS : 0);
+		if (counts)
+			counts[level]++;
 		va += LEVEL_SIZE(level);
 		pa += LEVEL_SIZE(level);
 		size -= LEVEL_SIZE(level);
@@ -249,7 +253,7 @@ int hal_mmu_map(uintptr_t va, paddr_t pa, size_t size, unsigned flags)
 		if (lookup(root, va + off, &level))
 			r = MMU_ERR_EXISTS;
 	if (!r) {
-		r = map_range(root, va, pa, size, pte_flags(flags), false);
+		r = map_range(root, va, pa, size, pte_flags(flags), NULL);
 		if (r) /* leave nothing half done; map_range stopped at the first page it could not map */
 			for (size_t off = 0; off < size; off += PAGE_SIZE) {
 				uint64_t *e = lookup(root, va + off, &level);
@@ -382,8 +386,9 @@ static unsigned merge_ranges(struct range *r, unsigned n)
 
 /* The direct map: every RAM region of the memory map (usable, ACPI, NVS)
  * and the legacy first MiB, read-write, never executable. Physical frame 0
- * stays out, like virtual page 0. Returns the bytes mapped. */
-static uint64_t map_direct(uint64_t *pml4, const struct bootinfo *bi)
+ * stays out, like virtual page 0. Returns the bytes mapped; pages[] counts
+ * the 4 KiB, 2 MiB and 1 GiB pages used. */
+static uint64_t map_direct(uint64_t *pml4, const struct bootinfo *bi, unsigned long pages[3])
 {
 	struct range r[BOOTINFO_MAX_MEM + 1];
 	unsigned n = 0;
@@ -400,7 +405,7 @@ static uint64_t map_direct(uint64_t *pml4, const struct bootinfo *bi)
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t size = r[i].end - r[i].start;
 		int err = map_range(pml4, DIRECT_MAP_BASE + r[i].start, r[i].start, size,
-				    PTE_P | PTE_W | nx_bit, true);
+				    PTE_P | PTE_W | nx_bit, pages);
 		if (err)
 			panic("mmu: cannot direct-map 0x%llx-0x%llx (error %d)",
 			      (unsigned long long)r[i].start, (unsigned long long)r[i].end, err);
@@ -412,7 +417,7 @@ static uint64_t map_direct(uint64_t *pml4, const struct bootinfo *bi)
 /* One page of device registers, uncached, at its direct-map address. */
 static void map_mmio_page(uint64_t *pml4, paddr_t pa)
 {
-	int err = map_range(pml4, DIRECT_MAP_BASE + pa, pa, PAGE_SIZE, pte_flags(MMU_DEVICE | MMU_WRITE), false);
+	int err = map_range(pml4, DIRECT_MAP_BASE + pa, pa, PAGE_SIZE, pte_flags(MMU_DEVICE | MMU_WRITE), NULL);
 	if (err && err != MMU_ERR_EXISTS)
 		panic("mmu: cannot map the device page at 0x%llx (error %d)", (unsigned long long)pa, err);
 }
@@ -421,7 +426,7 @@ static void map_mmio_page(uint64_t *pml4, paddr_t pa)
 static void map_image(uint64_t *pml4, const char *from, const char *to, unsigned flags)
 {
 	uintptr_t va = (uintptr_t)from;
-	int err = map_range(pml4, va, va - KERNEL_VMA, (uintptr_t)to - va, pte_flags(flags), false);
+	int err = map_range(pml4, va, va - KERNEL_VMA, (uintptr_t)to - va, pte_flags(flags), NULL);
 	if (err)
 		panic("mmu: cannot map the kernel image at %p (error %d)", (const void *)from, err);
 }
@@ -439,7 +444,8 @@ void hal_mmu_init(const struct bootinfo *bi, hal_page_alloc_t alloc_page)
 	if (!pml4_pa)
 		panic("mmu: no frame for the kernel page map");
 	uint64_t *pml4 = hal_phys_to_virt(pml4_pa);
-	uint64_t direct = map_direct(pml4, bi);
+	unsigned long pages[3] = { 0 };
+	uint64_t direct = map_direct(pml4, bi, pages);
 	map_mmio_page(pml4, lapic_base());
 	map_mmio_page(pml4, IOAPIC_BASE);
 	map_image(pml4, __kernel_start, __text_start, MMU_READ);           /* loader headers */
@@ -453,7 +459,8 @@ void hal_mmu_init(const struct bootinfo *bi, hal_page_alloc_t alloc_page)
 	write_cr0(read_cr0() | CR0_WP); /* read-only pages bind the kernel too */
 	write_cr3(pml4_pa);
 	root = pml4;
-	printk("[MM] x86_64: direct map %llu MiB (%s pages), kernel W^X%s, identity map gone\n",
-	       (unsigned long long)(direct >> 20), gib_pages ? "1 GiB/2 MiB/4 KiB" : "2 MiB/4 KiB",
-	       nx_bit ? "" : " without NX (the CPU has none)");
+	printk("[MM] x86_64: direct map %llu MiB in %lu x 1 GiB (%s), %lu x 2 MiB, %lu x 4 KiB pages; "
+	       "kernel W^X%s; identity map gone\n",
+	       (unsigned long long)(direct >> 20), pages[2], gib_pages ? "pdpe1gb" : "no pdpe1gb",
+	       pages[1], pages[0], nx_bit ? "" : " without NX (the CPU has none)");
 }
