@@ -320,12 +320,28 @@ void hal_mmu_layout(struct hal_mmu_layout *out)
 	out->scheme = levels == 4 ? "riscv Sv48" : "riscv Sv39";
 }
 
-/* Picks up what entry.S set up: the scheme and the early root table. */
-void mmu_early_init(void)
+/* Chooses the scheme, on the early tables entry.S switched to under Sv39:
+ * Sv48 when allowed and the hart takes it. satp ignores a write of a mode
+ * the hart does not implement, so the mode read back tells. The Sv48 root
+ * points its lowest and highest entries at the Sv39 root (as a level-2
+ * table), so every address the kernel uses stays where it was. */
+void mmu_early_init(bool allow_sv48)
 {
-	satp_mode = early_satp_mode;
-	levels = satp_mode == SATP_SV48 ? 4 : 3;
-	kernel_root = (csr_read(satp) & ((1ul << 44) - 1)) << PAGE_SHIFT;
+	paddr_t root39 = hal_virt_to_phys(early_root39);
+	paddr_t root48 = hal_virt_to_phys(early_root48);
+	satp_mode = SATP_SV39;
+	kernel_root = root39;
+	levels = 3;
+	if (!allow_sv48)
+		return;
+	early_root48[0] = early_root48[PTES_PER_TABLE - 1] = make_pte(root39, PTE_V);
+	csr_write(satp, SATP_SV48 << SATP_MODE_SHIFT | root48 >> PAGE_SHIFT);
+	flush_all();
+	if (csr_read(satp) >> SATP_MODE_SHIFT == SATP_SV48) {
+		satp_mode = SATP_SV48;
+		kernel_root = root48;
+		levels = 4;
+	}
 }
 
 const char *mmu_fault_cause(uintptr_t va)
