@@ -433,6 +433,16 @@ static void map_device(uint64_t base, uint64_t size)
 	map_large(DIRECT_MAP_BASE + start, start, end - start, MMU_READ | MMU_WRITE | MMU_DEVICE);
 }
 
+/* Recurses until the stack runs into its guard page (crash=stack). */
+static unsigned long overflow_stack(unsigned long depth)
+{
+	volatile unsigned long pad[64];
+	pad[0] = depth;
+	if (depth == 0)
+		return pad[0];
+	return overflow_stack(depth - 1) + pad[0];
+}
+
 void hal_mmu_init(const struct bootinfo *bi, hal_page_alloc_t alloc)
 {
 	alloc_page = alloc;
@@ -461,4 +471,11 @@ void hal_mmu_init(const struct bootinfo *bi, hal_page_alloc_t alloc)
 	printk("[MM] mmu: %s, satp mode %lu, root at 0x%llx, boot stack guard at 0x%lx\n",
 	       levels == 4 ? "Sv48" : "Sv39", (unsigned long)satp_mode, (unsigned long long)root,
 	       (unsigned long)boot_stack_guard);
+
+	/* A deliberate failure like kmain's crash=fault (riscv64 only; kmain
+	 * panics on values it does not know): run the boot stack into its
+	 * guard page to check the overflow report end to end. */
+	char arg[16];
+	if (cmdline_get(bi->cmdline, "crash", arg, sizeof(arg)) && strcmp(arg, "stack") == 0)
+		overflow_stack(~0ul);
 }
