@@ -120,20 +120,22 @@ static paddr_t new_table(void)
 	return pa;
 }
 
-/* The leaf PTE mapping va and its level, or NULL when nothing maps it. */
+/* The leaf PTE mapping va and its level, or NULL when nothing maps it;
+ * then *level_out is the level of the empty entry (the whole aligned
+ * LEVEL_SIZE block around va is unmapped). */
 static uint64_t *find_leaf(uintptr_t va, unsigned *level_out)
 {
+	*level_out = 0;
 	if (!canonical(va))
 		return NULL;
 	uint64_t *t = table_at(kernel_root);
 	for (unsigned level = levels - 1;; level--) {
 		uint64_t *pte = &t[pte_index(va, level)];
+		*level_out = level;
 		if (!(*pte & PTE_V))
 			return NULL;
-		if (*pte & PTE_LEAF) {
-			*level_out = level;
+		if (*pte & PTE_LEAF)
 			return pte;
-		}
 		if (level == 0)
 			return NULL; /* a table pointer at level 0 is malformed */
 		t = table_at(pte_addr(*pte));
@@ -233,7 +235,10 @@ int hal_mmu_unmap(uintptr_t va, size_t size)
 		unsigned level;
 		uint64_t *pte = find_leaf(va, &level);
 		if (!pte) {
-			va += PAGE_SIZE;
+			uintptr_t next = ALIGN_DOWN(va, LEVEL_SIZE(level)) + LEVEL_SIZE(level);
+			if (next <= va)
+				break; /* wrapped past the top of the address space */
+			va = next;
 			continue;
 		}
 		uint64_t span = LEVEL_SIZE(level);
