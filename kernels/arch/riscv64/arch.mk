@@ -18,7 +18,8 @@ ARCH_SRCS := \
 	arch/riscv64/timer.c \
 	arch/riscv64/sbi.c \
 	arch/riscv64/power.c \
-	arch/riscv64/arch_tests.c
+	arch/riscv64/arch_tests.c \
+	arch/riscv64/mmu_tests.c
 LINKER_SCRIPT := arch/riscv64/kernel.ld
 
 # OpenSBI's fw_dynamic jumps to the first byte QEMU loaded: a flat image.

@@ -20,7 +20,6 @@ void riscv_boot(unsigned long hart, paddr_t dtb_phys)
 	const void *dtb = reachable ? hal_phys_to_virt(dtb_phys) : NULL;
 	uint32_t dtb_size = dtb ? fdt_header_size(dtb) : 0;
 
-	mmu_early_init();
 	bi.protocol = "dtb";
 	bi.boot_cpu = (uint32_t)hart;
 	bi.kernel_base = (uintptr_t)__kernel_start;
@@ -32,6 +31,9 @@ void riscv_boot(unsigned long hart, paddr_t dtb_phys)
 	bi.dtb_base = dtb_phys;
 	if (parsed == 0)
 		platform_discover(&bi, dtb, hart);
+	/* `mmu=sv39` keeps Sv39 on a hart that has Sv48 (QEMU's all do). */
+	char mode[8];
+	mmu_early_init(!(cmdline_get(bi.cmdline, "mmu", mode, sizeof(mode)) && strcmp(mode, "sv39") == 0));
 
 	uart_set_base(platform.uart_base);
 	hal_console_init();

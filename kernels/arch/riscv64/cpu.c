@@ -129,13 +129,15 @@ static void exception(struct trap_frame *f)
 		.pc = f->sepc,
 		.addr = exception_kind(code) == HAL_TRAP_PAGE_FAULT ? f->stval : 0,
 		.name = name,
-		.probe = f->sepc == (uintptr_t)probe_read_insn,
+		.probe = f->sepc == (uintptr_t)probe_read_insn ||
+			 f->sepc == (uintptr_t)probe_write_insn,
 	};
 	if (info.kind == HAL_TRAP_PAGE_FAULT)
 		describe_fault(&info, code);
 	bool consumed = kernel_trap(&info);
 	if (info.probe) {
-		f->sepc = (uintptr_t)probe_read_fixup;
+		f->sepc = f->sepc == (uintptr_t)probe_read_insn ? (uintptr_t)probe_read_fixup
+							       : (uintptr_t)probe_write_fixup;
 		return;
 	}
 	if (consumed && info.kind == HAL_TRAP_BREAKPOINT) {

@@ -17,7 +17,6 @@
 #define PTE_V 0x01
 #define PTE_EARLY_LEAF 0xef
 #define SATP_SV39 8
-#define SATP_SV48 9
 #define DIRECT_MAP_INDEX 256 /* 0xffffffc000000000 in a level-2 table */
 #define DIRECT_MAP_GIB 128   /* direct map size, hal_mmu_layout() */
 
@@ -60,9 +59,7 @@ _start:
 	 * Early tables (gigapages, replaced by hal_mmu_init): one Sv39 root
 	 * with the direct map (physical 0..128 GiB at 0xffffffc000000000:
 	 * RAM, the DTB and the MMIO the console needs), the kernel image at
-	 * its link address and an identity gigapage for the satp switch. The
-	 * Sv48 root points both its lowest and its highest entry at that
-	 * table, so the same virtual addresses work under either scheme.
+	 * its link address and an identity gigapage for the satp switch.
 	 */
 	lla t0, early_root39
 	li t1, PTE_EARLY_LEAF
@@ -91,36 +88,15 @@ _start:
 	add t5, t5, t0
 	sd t4, 0(t5) /* the link address */
 
-	lla t1, early_root48
+	/* Sv39 first: every RV64 hart with paging has it. riscv_boot()
+	 * moves to Sv48 where the hart takes it (mmu_early_init). */
 	srli t2, t0, 12
-	slli t2, t2, 10
-	ori t2, t2, PTE_V
-	sd t2, 0(t1)
-	li t3, 511 * 8
-	add t3, t3, t1
-	sd t2, 0(t3)
-
-	/* Sv48 when the hart takes it: satp ignores a write of a mode it
-	 * does not implement, so read the mode back. Else Sv39. */
-	srli t2, t1, 12
-	li t3, SATP_SV48
+	li t3, SATP_SV39
 	slli t3, t3, 60
 	or t2, t2, t3
 	sfence.vma
 	csrw satp, t2
-	csrr t2, satp
-	srli t2, t2, 60
-	li t3, SATP_SV48
-	beq t2, t3, 4f
-	srli t2, t0, 12
-	li t3, SATP_SV39
-	slli t3, t3, 60
-	or t2, t2, t3
-	csrw satp, t2
-	li t3, SATP_SV39
-4:	sfence.vma
-	lla t0, early_satp_mode
-	sd t3, 0(t0)
+	sfence.vma
 
 	ld t0, high_entry_addr
 	jr t0
@@ -196,6 +172,8 @@ trap_entry:
 .Lcheck:
 	csrr t0, sepc
 	lla t1, probe_read_insn
+	beq t0, t1, .Lpush
+	lla t1, probe_write_insn
 	beq t0, t1, .Lpush
 	csrr t0, stval
 	csrr t1, sscratch
@@ -339,6 +317,18 @@ probe_read_fixup:
 	li a0, 1
 	ret
 
+/* bool riscv_probe_write(uintptr_t addr, uint8_t value): the same for a
+ * one-byte store (tests of write protection). */
+	.globl riscv_probe_write, probe_write_insn, probe_write_fixup
+riscv_probe_write:
+probe_write_insn:
+	sb a1, 0(a0)
+	li a0, 0
+	ret
+probe_write_fixup:
+	li a0, 1
+	ret
+
 /* void riscv_save_regs(struct trap_frame *f): the caller's registers, with
  * sepc = the return address (for hal_cpu_dump_state). */
 	.globl riscv_save_regs
@@ -358,9 +348,7 @@ riscv_save_regs:
 
 	.data
 	.balign 8
-	.globl harts_parked, early_satp_mode, kernel_phys_base
-early_satp_mode: /* SATP_SV39 or SATP_SV48, what _start switched to */
-	.dword 0
+	.globl harts_parked, kernel_phys_base
 kernel_phys_base: /* where OpenSBI entered _start (__kernel_start) */
 	.dword 0
 boot_claimed: /* in .data, not .bss: used before .bss is cleared */
@@ -376,6 +364,7 @@ harts_parked: /* how many harts took the park path (tests) */
  */
 	.section .bss.pagealigned, "aw", @nobits
 	.balign 4096
+	.globl early_root39, early_root48
 	.globl boot_stack_guard, boot_stack_top, emergency_stack_top
 early_root39:
 	.space 4096

@@ -120,20 +120,22 @@ static paddr_t new_table(void)
 	return pa;
 }
 
-/* The leaf PTE mapping va and its level, or NULL when nothing maps it. */
+/* The leaf PTE mapping va and its level, or NULL when nothing maps it;
+ * then *level_out is the level of the empty entry (the whole aligned
+ * LEVEL_SIZE block around va is unmapped). */
 static uint64_t *find_leaf(uintptr_t va, unsigned *level_out)
 {
+	*level_out = 0;
 	if (!canonical(va))
 		return NULL;
 	uint64_t *t = table_at(kernel_root);
 	for (unsigned level = levels - 1;; level--) {
 		uint64_t *pte = &t[pte_index(va, level)];
+		*level_out = level;
 		if (!(*pte & PTE_V))
 			return NULL;
-		if (*pte & PTE_LEAF) {
-			*level_out = level;
+		if (*pte & PTE_LEAF)
 			return pte;
-		}
 		if (level == 0)
 			return NULL; /* a table pointer at level 0 is malformed */
 		t = table_at(pte_addr(*pte));
@@ -233,7 +235,10 @@ int hal_mmu_unmap(uintptr_t va, size_t size)
 		unsigned level;
 		uint64_t *pte = find_leaf(va, &level);
 		if (!pte) {
-			va += PAGE_SIZE;
+			uintptr_t next = ALIGN_DOWN(va, LEVEL_SIZE(level)) + LEVEL_SIZE(level);
+			if (next <= va)
+				break; /* wrapped past the top of the address space */
+			va = next;
 			continue;
 		}
 		uint64_t span = LEVEL_SIZE(level);
@@ -320,12 +325,28 @@ void hal_mmu_layout(struct hal_mmu_layout *out)
 	out->scheme = levels == 4 ? "riscv Sv48" : "riscv Sv39";
 }
 
-/* Picks up what entry.S set up: the scheme and the early root table. */
-void mmu_early_init(void)
+/* Chooses the scheme, on the early tables entry.S switched to under Sv39:
+ * Sv48 when allowed and the hart takes it. satp ignores a write of a mode
+ * the hart does not implement, so the mode read back tells. The Sv48 root
+ * points its lowest and highest entries at the Sv39 root (as a level-2
+ * table), so every address the kernel uses stays where it was. */
+void mmu_early_init(bool allow_sv48)
 {
-	satp_mode = early_satp_mode;
-	levels = satp_mode == SATP_SV48 ? 4 : 3;
-	kernel_root = (csr_read(satp) & ((1ul << 44) - 1)) << PAGE_SHIFT;
+	paddr_t root39 = hal_virt_to_phys(early_root39);
+	paddr_t root48 = hal_virt_to_phys(early_root48);
+	satp_mode = SATP_SV39;
+	kernel_root = root39;
+	levels = 3;
+	if (!allow_sv48)
+		return;
+	early_root48[0] = early_root48[PTES_PER_TABLE - 1] = make_pte(root39, PTE_V);
+	csr_write(satp, SATP_SV48 << SATP_MODE_SHIFT | root48 >> PAGE_SHIFT);
+	flush_all();
+	if (csr_read(satp) >> SATP_MODE_SHIFT == SATP_SV48) {
+		satp_mode = SATP_SV48;
+		kernel_root = root48;
+		levels = 4;
+	}
 }
 
 const char *mmu_fault_cause(uintptr_t va)
@@ -417,6 +438,16 @@ static void map_device(uint64_t base, uint64_t size)
 	map_large(DIRECT_MAP_BASE + start, start, end - start, MMU_READ | MMU_WRITE | MMU_DEVICE);
 }
 
+/* Recurses until the stack runs into its guard page (crash=stack). */
+static unsigned long overflow_stack(unsigned long depth)
+{
+	volatile unsigned long pad[64];
+	pad[0] = depth;
+	if (depth == 0)
+		return pad[0];
+	return overflow_stack(depth - 1) + pad[0];
+}
+
 void hal_mmu_init(const struct bootinfo *bi, hal_page_alloc_t alloc)
 {
 	alloc_page = alloc;
@@ -445,4 +476,11 @@ void hal_mmu_init(const struct bootinfo *bi, hal_page_alloc_t alloc)
 	printk("[MM] mmu: %s, satp mode %lu, root at 0x%llx, boot stack guard at 0x%lx\n",
 	       levels == 4 ? "Sv48" : "Sv39", (unsigned long)satp_mode, (unsigned long long)root,
 	       (unsigned long)boot_stack_guard);
+
+	/* A deliberate failure like kmain's crash=fault (riscv64 only; kmain
+	 * panics on values it does not know): run the boot stack into its
+	 * guard page to check the overflow report end to end. */
+	char arg[16];
+	if (cmdline_get(bi->cmdline, "crash", arg, sizeof(arg)) && strcmp(arg, "stack") == 0)
+		overflow_stack(~0ul);
 }

@@ -79,8 +79,12 @@ void riscv_save_regs(struct trap_frame *f);
 void _start(void);
 void context_trampoline(void);
 extern char probe_read_insn[], probe_read_fixup[];
+extern char probe_write_insn[], probe_write_fixup[];
+/* Stores value at addr; true when the store faulted (recovered like
+ * hal_cpu_probe_read). */
+bool riscv_probe_write(uintptr_t addr, uint8_t value);
 extern volatile uint32_t harts_parked;
-extern uint64_t early_satp_mode;  /* SATP_SV39 / SATP_SV48: what _start chose */
+extern uint64_t early_root39[512], early_root48[512];
 extern uint64_t kernel_phys_base; /* physical address of __kernel_start */
 extern char boot_stack_guard[], boot_stack_top[], emergency_stack_top[];
 
@@ -89,7 +93,7 @@ extern char __kernel_start[], __kernel_end[], __text_start[], __text_end[];
 extern char __rodata_start[], __rodata_end[], __data_start[], __data_end[];
 
 /* mmu.c */
-void mmu_early_init(void);
+void mmu_early_init(bool allow_sv48);
 /* Why a page fault at va happened: "not mapped", "protection", ... */
 const char *mmu_fault_cause(uintptr_t va);
 
