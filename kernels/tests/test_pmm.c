@@ -35,6 +35,16 @@ KTEST(pmm_contiguous_runs_are_aligned)
 	KT_EXPECT_EQ(pmm_alloc_pages(1, 3), 0);
 }
 
+/* End of the highest usable region: no frame at or above it is handed out. */
+static uint64_t usable_top(const struct bootinfo *bi)
+{
+	uint64_t top = 0;
+	for (unsigned i = 0; i < bi->mem_count; i++)
+		if (bi->mem[i].type == MEM_USABLE)
+			top = MAX(top, bi->mem[i].base + bi->mem[i].size);
+	return top;
+}
+
 /* True when [pa, pa + PAGE_SIZE) overlaps [base, base + size). */
 static bool hits(paddr_t pa, uint64_t base, uint64_t size)
 {
@@ -44,9 +54,7 @@ static bool hits(paddr_t pa, uint64_t base, uint64_t size)
 KTEST(pmm_exhaust_gives_distinct_frames_outside_reserved_areas)
 {
 	const struct bootinfo *bi = boot_info();
-	uint64_t top = 0;
-	for (unsigned i = 0; i < bi->mem_count; i++)
-		top = MAX(top, bi->mem[i].base + bi->mem[i].size);
+	uint64_t top = usable_top(bi);
 	size_t nframes = (size_t)(top >> PAGE_SHIFT);
 	uint64_t *seen = kzalloc(ALIGN_UP(nframes, 64) / 8);
 	KT_EXPECT(seen != NULL);
@@ -114,9 +122,7 @@ KTEST(pmm_double_free_detected)
 KTEST(pmm_out_of_range_free_detected)
 {
 	const struct bootinfo *bi = boot_info();
-	uint64_t top = 0;
-	for (unsigned i = 0; i < bi->mem_count; i++)
-		top = MAX(top, bi->mem[i].base + bi->mem[i].size);
+	uint64_t top = usable_top(bi);
 	size_t before = pmm_free_count();
 	KT_EXPECT_EQ(pmm_free_pages_checked(ALIGN_UP(top, PAGE_SIZE) + 16 * PAGE_SIZE, 1), -ERANGE);
 	KT_EXPECT_EQ(pmm_free_pages_checked(0, 1), -ERANGE);
