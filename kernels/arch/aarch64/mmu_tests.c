@@ -8,7 +8,7 @@
 #include "aarch64.h"
 #include "pgtable.h"
 
-extern char __kernel_start[], __kernel_end[], __text_end[], __rodata_end[], __pgtables_end[];
+extern char _start[], __kernel_start[], __kernel_end[], __text_end[], __rodata_end[];
 
 static struct hal_trap_info seen;
 static int seen_count;
@@ -140,29 +140,52 @@ KTEST(aarch64_mmu_protect_read_only)
 	pmm_free_page(frame);
 }
 
-/* Protecting one page of the direct map splits its block while it is live
- * (break-before-make through the fixmap). The page chosen is the alias of
- * the kernel's first rodata page: its block also holds the image and, as a
- * rule, the page tables being changed. Neighbours keep their mapping. */
-KTEST(aarch64_mmu_direct_map_split)
+/* Makes the direct-map page of pa read-only and back, checking it and its
+ * neighbours (same frames, same contents, still writable). */
+static void protect_direct_page(struct ktest_ctx *kt, paddr_t pa)
 {
-	paddr_t pa = hal_virt_to_phys(__text_end);
 	uintptr_t va = (uintptr_t)hal_phys_to_virt(pa);
+	uint64_t before[3];
+	for (long d = -1; d <= 1; d++)
+		before[d + 1] = *(volatile uint64_t *)(va + d * PAGE_SIZE);
+	KT_EXPECT_EQ(hal_mmu_protect(va, PAGE_SIZE, MMU_READ), 0);
 	paddr_t got;
 	unsigned flags;
-	KT_EXPECT_EQ(hal_mmu_protect(va, PAGE_SIZE, MMU_READ), 0);
 	KT_EXPECT_EQ(hal_mmu_translate(va, &got, &flags), 0);
 	KT_EXPECT_EQ(got, pa);
 	KT_EXPECT_EQ(flags, MMU_READ);
-	for (long d = -1; d <= 1; d += 2) {
+	for (long d = -1; d <= 1; d++) {
+		KT_EXPECT_EQ(*(volatile uint64_t *)(va + d * PAGE_SIZE), before[d + 1]);
+		if (d == 0)
+			continue;
 		KT_EXPECT_EQ(hal_mmu_translate(va + d * PAGE_SIZE, &got, &flags), 0);
 		KT_EXPECT_EQ(got, pa + d * PAGE_SIZE);
 		KT_EXPECT_EQ(flags, MMU_READ | MMU_WRITE);
 	}
-	KT_EXPECT_EQ(memcmp((void *)va, __text_end, PAGE_SIZE), 0);
 	KT_EXPECT_EQ(hal_mmu_protect(va, PAGE_SIZE, MMU_READ | MMU_WRITE), 0);
 	KT_EXPECT_EQ(hal_mmu_translate(va, NULL, &flags), 0);
 	KT_EXPECT_EQ(flags, MMU_READ | MMU_WRITE);
+}
+
+/* Protecting one page of the direct map splits the live block around it
+ * (break-before-make, through the fixmap): a page in a 2 MiB-aligned chunk
+ * from the PMM (an unsplit 2 MiB block, or inside a 1 GiB one), and the
+ * second-to-last page of RAM, in a 1 GiB block when RAM is large enough. */
+KTEST(aarch64_mmu_direct_map_split)
+{
+	paddr_t chunk = pmm_alloc_pages(512, 512);
+	KT_EXPECT(chunk != 0);
+	if (chunk) {
+		protect_direct_page(kt, chunk + 5 * PAGE_SIZE);
+		pmm_free_pages(chunk, 512);
+	}
+	const struct bootinfo *bi = boot_info();
+	paddr_t top = 0;
+	for (unsigned i = 0; i < bi->mem_count; i++)
+		if (bi->mem[i].type == MEM_USABLE)
+			top = MAX(top, ALIGN_DOWN(bi->mem[i].base + bi->mem[i].size, PAGE_SIZE));
+	if (!pmm_is_allocated(top - 2 * PAGE_SIZE)) /* free frames are never touched */
+		protect_direct_page(kt, top - 2 * PAGE_SIZE);
 }
 
 static uint32_t ret_in_data = 0xd65f03c0; /* `ret`, in a writable section */
@@ -198,6 +221,14 @@ KTEST(aarch64_mmu_kernel_wx)
 		}
 	}
 	KT_EXPECT_EQ(bad, 0);
+	/* The direct-map aliases of text and rodata are read-only as well. */
+	unsigned flags;
+	KT_EXPECT_EQ(hal_mmu_translate((uintptr_t)hal_phys_to_virt(hal_virt_to_phys(_start)), NULL, &flags), 0);
+	KT_EXPECT_EQ(flags, MMU_READ);
+	KT_EXPECT_EQ(hal_mmu_translate((uintptr_t)hal_phys_to_virt(hal_virt_to_phys(__text_end)), NULL, &flags), 0);
+	KT_EXPECT_EQ(flags, MMU_READ);
+	KT_EXPECT_EQ(hal_mmu_translate((uintptr_t)hal_phys_to_virt(hal_virt_to_phys(__rodata_end)), NULL, &flags), 0);
+	KT_EXPECT_EQ(flags, MMU_READ | MMU_WRITE);
 	trap_hook_t old = trap_set_hook(record);
 	watch();
 	KT_EXPECT(aarch64_probe_exec((uintptr_t)&ret_in_data));
