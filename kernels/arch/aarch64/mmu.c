@@ -27,14 +27,13 @@
 
 extern uint64_t boot_l0[], boot_l1_spare[], idmap_l0[], aarch64_zero_table[], aarch64_fixmap_l3[];
 extern char __kernel_start[], __kernel_end[], __text_end[], __rodata_end[], __pgtables_end[];
-extern char boot_stack[], boot_stack_top[], emergency_stack_guard[], emergency_stack_top[];
 void aarch64_idmap_replace_ttbr1(uint64_t new_ttbr1, uint64_t empty_ttbr1);
 
 #define BOOT_L1_SPARES 4
 #define IO_RANGES_MAX 16
 
 static paddr_t kimage_pa;       /* physical address of __kernel_start */
-static uint64_t *root;          /* the live TTBR1 table (through the direct map) */
+static uint64_t *root;          /* the TTBR1 table (boot_l0 until hal_mmu_init) */
 static hal_page_alloc_t page_alloc; /* set by hal_mmu_init: tables on demand */
 static unsigned spares_used;
 static unsigned table_pages;    /* tables hal_mmu_init and later maps allocated */
