@@ -27,14 +27,13 @@
 
 extern uint64_t boot_l0[], boot_l1_spare[], idmap_l0[], aarch64_zero_table[], aarch64_fixmap_l3[];
 extern char __kernel_start[], __kernel_end[], __text_end[], __rodata_end[], __pgtables_end[];
-extern char boot_stack[], boot_stack_top[], emergency_stack_guard[], emergency_stack_top[];
 void aarch64_idmap_replace_ttbr1(uint64_t new_ttbr1, uint64_t empty_ttbr1);
 
 #define BOOT_L1_SPARES 4
 #define IO_RANGES_MAX 16
 
 static paddr_t kimage_pa;       /* physical address of __kernel_start */
-static uint64_t *root;          /* the live TTBR1 table (through the direct map) */
+static uint64_t *root;          /* the TTBR1 table (boot_l0 until hal_mmu_init) */
 static hal_page_alloc_t page_alloc; /* set by hal_mmu_init: tables on demand */
 static unsigned spares_used;
 static unsigned table_pages;    /* tables hal_mmu_init and later maps allocated */
@@ -383,8 +382,11 @@ int hal_mmu_map(uintptr_t va, paddr_t pa, size_t size, unsigned flags)
 		if (lookup(va + off, &level))
 			r = MMU_ERR_EXISTS;
 	}
-	if (!r)
+	if (!r) {
 		r = map_range(va, pa, size, prot_of(flags), false, true);
+		if (r) /* out of memory half way: nothing was mapped here before */
+			hal_mmu_unmap(va, size);
+	}
 	hal_irq_restore(irq);
 	return r;
 }
@@ -532,6 +534,14 @@ static void add_range(struct range *r, unsigned *n, unsigned max, paddr_t base, 
 	r[i].end = e;
 }
 
+/* Direct-maps [base, end) (nothing when empty), in blocks where it can. */
+static void map_direct(paddr_t base, paddr_t end, uint64_t prot)
+{
+	if (base < end && map_range(DIRECT_BASE + base, base, end - base, prot, true, false) != 0)
+		panic("mmu: cannot direct-map 0x%llx..0x%llx", (unsigned long long)base,
+		      (unsigned long long)end);
+}
+
 /* Maps part of the image at its link address. */
 static void map_image(const void *start, const void *end, uint64_t prot)
 {
@@ -560,11 +570,14 @@ void hal_mmu_init(const struct bootinfo *bi, hal_page_alloc_t alloc_page)
 		add_range(ranges, &n, ARRAY_SIZE(ranges), bi->dtb_base,
 			  fdt_header_size(hal_phys_to_virt(bi->dtb_base)));
 	add_range(ranges, &n, ARRAY_SIZE(ranges), bi->initrd_base, bi->initrd_size);
-	for (unsigned i = 0; i < n; i++)
-		if (map_range(DIRECT_BASE + ranges[i].base, ranges[i].base,
-			      ranges[i].end - ranges[i].base, PROT_KERNEL_RW, true, false) != 0)
-			panic("mmu: cannot direct-map 0x%llx..0x%llx",
-			      (unsigned long long)ranges[i].base, (unsigned long long)ranges[i].end);
+	/* The image's text and rodata stay read-only through their alias too. */
+	paddr_t ro_start = hal_virt_to_phys(__kernel_start), ro_end = hal_virt_to_phys(__rodata_end);
+	for (unsigned i = 0; i < n; i++) {
+		paddr_t b = ranges[i].base, e = ranges[i].end;
+		map_direct(b, MIN(e, ro_start), PROT_KERNEL_RW);
+		map_direct(MAX(b, ro_start), MIN(e, ro_end), PROT_KERNEL_RO);
+		map_direct(MAX(b, ro_end), e, PROT_KERNEL_RW);
+	}
 
 	/* The image, W^X; the guard pages under the two stacks stay unmapped. */
 	map_image(__kernel_start, __text_end, PROT_KERNEL_RX);
