@@ -62,6 +62,7 @@ struct slab_cache {
 	struct spinlock lock;
 	struct slab *slabs; /* slabs with a free slot first, then full ones */
 	size_t nslabs, live;
+	size_t empty;       /* slabs with no object allocated (at most one is kept) */
 };
 
 static struct slab_cache caches[NCLASSES];
@@ -202,6 +203,7 @@ static void *slab_alloc(struct slab_cache *c, size_t req)
 			return NULL;
 		}
 		slab_push_front(c, s);
+		c->empty++;
 	}
 	size_t i = 0;
 	for (size_t w = 0; w < ARRAY_SIZE(s->used); w++) {
@@ -213,7 +215,8 @@ static void *slab_alloc(struct slab_cache *c, size_t req)
 	if (i >= s->total)
 		panic("slab %s: bitmap says full at %u of %u", c->lock.name, s->inuse, s->total);
 	s->used[i / 64] |= 1ULL << (i % 64);
-	s->inuse++;
+	if (s->inuse++ == 0)
+		c->empty--;
 	c->live++;
 	if (s->inuse == s->total) {
 		slab_unlink(c, s);
@@ -378,12 +381,19 @@ static void slab_free(void *p, struct slab *s, size_t i)
 	s->used[i / 64] &= ~(1ULL << (i % 64));
 	s->inuse--;
 	c->live--;
-	if (s->inuse == 0 && (c->slabs != s || s->next)) {
-		/* Keep one empty slab per class; give the others back. */
+	if (s->inuse == 0 && c->empty) {
+		/* The class keeps one empty slab, so that an alloc/free pair at a
+		 * slab boundary does not go to the PMM each time; others go back. */
 		slab_unlink(c, s);
 		s->magic = FREED_MAGIC;
 		c->nslabs--;
 		pmm_free_pages(virt_to_phys(s), SLAB_PAGES);
+	} else if (s->inuse == 0) {
+		c->empty++;
+		if (was_full) {
+			slab_unlink(c, s);
+			slab_push_front(c, s);
+		}
 	} else if (was_full) {
 		slab_unlink(c, s);
 		slab_push_front(c, s);

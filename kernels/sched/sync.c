@@ -68,6 +68,8 @@ void mutex_init(struct mutex *m, const char *name)
 void mutex_lock(struct mutex *m)
 {
 	struct thread *self = thread_current();
+	if (!self)
+		panic("mutex %s: locked before the scheduler started", m->lock.name);
 	unsigned long flags = spin_lock_irqsave(&m->lock);
 	if (m->owner == self)
 		panic("mutex %s: locked again by its owner %s (no recursion)", m->lock.name, self->name);
