@@ -96,7 +96,7 @@ int kmalloc_check(const void *p);
 size_t kmalloc_usable_size(const void *p);
 
 struct slab_stats {
-	size_t slabs;        /* slab pages groups held by all caches */
+	size_t slabs;        /* slabs (16 KiB each) held by all caches */
 	size_t live_objects; /* slab objects allocated */
 	size_t large_live;   /* large allocations alive */
 };

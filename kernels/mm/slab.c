@@ -255,7 +255,6 @@ static int lookup(const void *p, struct lookup *out)
 		return -EINVAL;
 	uintptr_t base = ALIGN_DOWN(v, (uintptr_t)SLAB_BYTES);
 	paddr_t pa = (paddr_t)(base - direct_base);
-	uint32_t magic;
 	if (!pmm_is_allocated(pa)) {
 		/* Freed slabs and large allocations leave FREED_MAGIC behind until
 		 * the frames are used again. */
@@ -263,7 +262,7 @@ static int lookup(const void *p, struct lookup *out)
 			return -EALREADY;
 		return -EINVAL;
 	}
-	magic = *(const uint32_t *)base;
+	uint32_t magic = *(const uint32_t *)base;
 	if (magic == SLAB_MAGIC) {
 		struct slab *s = (struct slab *)base;
 		if (v < (uintptr_t)s->slots + REDZONE)
