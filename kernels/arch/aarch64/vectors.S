@@ -96,8 +96,8 @@ aarch64_vectors:
 
 /* The stack has overflowed (x0 = vector index, SP_EL0 = the interrupted
  * x0, sp = the overflowing sp). Builds the frame on the emergency stack and
- * reports; there is no way back. TPIDR_EL0 holds the bad sp meanwhile (no
- * EL0 code exists to own it). */
+ * reports; there is no way back. TPIDRRO_EL0 and TPIDR_EL0 hold the index
+ * and the bad sp meanwhile (no EL0 code exists to own them yet). */
 stack_overflow:
 	msr	tpidrro_el0, x0
 	mov	x0, sp
