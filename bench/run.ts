@@ -1,9 +1,11 @@
 /** `npm run bench -- <name>`: runs one benchmark and prints its figures. */
 import { resolve } from 'node:path';
 import { benchBoot } from './boot';
+import { benchKernel } from './kernel';
 
 const benches: Record<string, (root: string) => Promise<void>> = {
   boot: benchBoot,
+  kernel: benchKernel,
 };
 
 async function main(): Promise<void> {

@@ -2,10 +2,13 @@
  * Multiboot2 boot information (GRUB): a u32 total_size, a u32 reserved
  * field, then 8-byte aligned tags {u32 type, u32 size, data} ending with a
  * type-0 tag. Every read is bounds-checked against both max_len and
- * total_size, so a corrupted block is rejected, never followed.
+ * total_size, so a corrupted block is rejected, never followed. The caller
+ * hands the block at a virtual address (the direct map); addresses stored in
+ * bootinfo are physical.
  */
 #include "kernel.h"
 #include "bootinfo.h"
+#include "hal/hal.h"
 
 #define MB2_TAG_END 0
 #define MB2_TAG_CMDLINE 1
@@ -70,8 +73,8 @@ static int parse_module(struct bootinfo *bi, const uint8_t *tag, uint32_t size, 
 	return 0;
 }
 
-/* An ACPI tag holds a copy of the RSDP. bootinfo records where that copy
- * lives (inside the info block): the RSDP itself is only ever read. */
+/* An ACPI tag holds a copy of the RSDP. bootinfo records the physical
+ * address of that copy (inside the info block): the RSDP is only ever read. */
 static int parse_acpi(struct bootinfo *bi, const uint8_t *tag, uint32_t size, uint32_t type,
 		      const char **err)
 {
@@ -82,7 +85,7 @@ static int parse_acpi(struct bootinfo *bi, const uint8_t *tag, uint32_t size, ui
 		return fail(err, "multiboot2: ACPI RSDP tag without the RSD PTR signature");
 	/* Prefer the ACPI 2.0 RSDP whichever order the tags come in. */
 	if (type == MB2_TAG_ACPI_NEW || !bi->acpi_rsdp)
-		bi->acpi_rsdp = (uintptr_t)(tag + 8);
+		bi->acpi_rsdp = hal_virt_to_phys(tag + 8);
 	return 0;
 }
 

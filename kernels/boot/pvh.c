@@ -1,10 +1,12 @@
 /*
  * PVH boot (Xen's x86 direct boot ABI, used by QEMU -kernel for an ELF with
  * a XEN_ELFNOTE_PHYS32_ENTRY note): the entry gets a struct hvm_start_info.
- * Its addresses are physical; they are identity-mapped at this stage.
+ * Its addresses are physical; the parser reads them through the direct map
+ * (hal_phys_to_virt) and bootinfo keeps them physical.
  */
 #include "kernel.h"
 #include "bootinfo.h"
+#include "hal/hal.h"
 
 #define HVM_START_MAGIC 0x336ec578u
 
@@ -38,7 +40,7 @@ struct hvm_memmap_entry {
 
 static const void *phys(uint64_t paddr)
 {
-	return (const void *)(uintptr_t)paddr;
+	return hal_phys_to_virt(paddr);
 }
 
 /* PVH memory types are the e820 ones, which enum mem_type reuses. */

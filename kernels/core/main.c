@@ -1,8 +1,13 @@
-/* kmain: the portable half of boot, and the idle loop. */
+/* kmain: the portable half of boot. It ends as thread "init", which runs
+ * the tests or the benchmark when asked, then sleeps. */
 #include "kernel.h"
 #include "bootinfo.h"
 #include "hal/hal.h"
+#include "ipc.h"
+#include "kbench.h"
 #include "ktest.h"
+#include "mm.h"
+#include "sched.h"
 
 static void boot_report(const struct bootinfo *bi)
 {
@@ -17,6 +22,17 @@ static void boot_report(const struct bootinfo *bi)
 
 static const struct bootinfo *the_bootinfo;
 
+/* Recurses until the thread's stack runs into its guard page (the bound
+ * is far beyond any kernel stack). */
+static void overflow_stack(void *depth)
+{
+	volatile char frame[512];
+	frame[0] = (char)(uintptr_t)depth;
+	if ((uintptr_t)depth < (1u << 20))
+		overflow_stack((char *)depth + 1);
+	frame[1] = frame[0];
+}
+
 const struct bootinfo *boot_info(void)
 {
 	return the_bootinfo;
@@ -28,6 +44,9 @@ void kmain(struct bootinfo *bi)
 	printk("AUTON %s %s\n", AUTON_VERSION, hal_arch_name());
 	hal_cpu_init();
 	boot_report(bi);
+	mm_init(bi);
+	sched_init();
+	ipc_init();
 	hal_timer_start(TIMER_HZ);
 	hal_irq_enable();
 	printk("[BOOT] ready\n");
@@ -37,6 +56,10 @@ void kmain(struct bootinfo *bi)
 	if (cmdline_get(bi->cmdline, "crash", arg, sizeof(arg))) {
 		if (strcmp(arg, "fault") == 0)
 			(void)*(volatile char *)hal_cpu_bad_address();
+		if (strcmp(arg, "stack") == 0) {
+			thread_join(thread_create("overflow", SCHED_KERNEL, overflow_stack, NULL), NULL);
+			panic("crash=stack: the thread overflowed its stack without a fault");
+		}
 		panic("crash requested on the command line (%s)", arg);
 	}
 
@@ -45,6 +68,10 @@ void kmain(struct bootinfo *bi)
 		int failed = ktest_run(prefix);
 		hal_power_exit(failed ? EXIT_TESTS_FAILED : EXIT_TESTS_PASSED);
 	}
+	if (cmdline_get(bi->cmdline, "kbench", NULL, 0)) {
+		kbench_run();
+		hal_power_exit(EXIT_TESTS_PASSED);
+	}
 	for (;;)
-		hal_cpu_wait();
+		thread_sleep_ms(1000);
 }

@@ -1,6 +1,7 @@
 /* The periodic tick. */
 #include "kernel.h"
 #include "hal/hal.h"
+#include "sched.h"
 
 static volatile uint64_t ticks;
 
@@ -8,6 +9,8 @@ static volatile uint64_t ticks;
 void kernel_timer_tick(void)
 {
 	ticks++;
+	sched_irq_enter();
+	sched_tick();
 }
 
 uint64_t timer_ticks(void)

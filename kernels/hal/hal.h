@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hal/context.h"
+#include "hal/mmu.h"
+
 /* ---- console ------------------------------------------------------------
  * The serial console. Usable from the first C instruction the arch runs after
  * hal_console_init(); polled output so that panics always print. */
@@ -71,6 +74,14 @@ struct bootinfo;
 __attribute__((noreturn)) void kmain(struct bootinfo *bi);
 /* Called from the timer interrupt, interrupts disabled. */
 void kernel_timer_tick(void);
+/* Called by arch code at the end of EVERY interrupt, after the controller
+ * has been acknowledged (EOI / complete) and the timer re-armed, with
+ * interrupts disabled, on the interrupted thread's stack. The scheduler may
+ * switch threads inside it (preemption); it returns when this thread runs
+ * again, and the arch then restores the interrupted context. */
+void kernel_irq_exit(void);
+/* Where a new thread begins (see hal_context_init); never returns. */
+__attribute__((noreturn)) void kernel_thread_start(void (*entry)(void *), void *arg);
 
 /* What a synchronous trap looked like, in portable terms. */
 enum hal_trap_kind {
@@ -86,6 +97,9 @@ struct hal_trap_info {
 	uintptr_t pc;            /* faulting instruction */
 	uintptr_t addr;          /* CR2 / FAR / stval when meaningful */
 	const char *name;        /* human-readable arch name of the trap */
+	unsigned access;         /* page faults: MMU_READ, MMU_WRITE or MMU_EXEC (0 = unknown) */
+	const char *cause;       /* page faults: "not mapped", "protection", ... (NULL = unknown) */
+	bool probe;              /* the fault happened inside hal_cpu_probe_read (recovered) */
 };
 /* Called by the arch trap handler for every synchronous exception. Returns
  * true when a portable handler consumed the trap: the arch then resumes after

@@ -3,6 +3,7 @@
 #include "ktest.h"
 #include "bootinfo.h"
 #include "fdt.h"
+#include "hal/hal.h"
 
 /* ---- a tiny FDT writer, enough to build test trees ---------------------- */
 struct fdtw {
@@ -329,7 +330,7 @@ KTEST(fdt_firmware_tree)
 	}
 	struct fdt f;
 	const char *err;
-	const void *dtb = (const void *)(uintptr_t)bi->dtb_base;
+	const void *dtb = hal_phys_to_virt(bi->dtb_base);
 	KT_EXPECT_EQ(fdt_init(&f, dtb, fdt_header_size(dtb), &err), 0);
 	KT_EXPECT(fdt_find_device_type(&f, FDT_ERR, "memory") > 0);
 	KT_EXPECT(fdt_path(&f, "/chosen") > 0);

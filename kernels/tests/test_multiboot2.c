@@ -3,6 +3,7 @@
  * entry code checks it.) */
 #include "ktest.h"
 #include "bootinfo.h"
+#include "hal/hal.h"
 
 /* ---- a tiny Multiboot2 info writer --------------------------------------- */
 struct mb2w {
@@ -119,7 +120,7 @@ KTEST(multiboot2_parses_good_info)
 	KT_EXPECT_EQ(bootinfo_usable_bytes(&bi), 0x9fc00 + 0xfee0000 + 0x40000000ull);
 	KT_EXPECT_EQ(bi.initrd_base, 0x800000);
 	KT_EXPECT_EQ(bi.initrd_size, 0x1234);
-	KT_EXPECT_EQ(bi.acpi_rsdp, (uintptr_t)(rsdp2 + 8)); /* the ACPI 2.0 copy wins */
+	KT_EXPECT_EQ(bi.acpi_rsdp, hal_virt_to_phys(rsdp2 + 8)); /* the ACPI 2.0 copy wins (physical) */
 }
 
 KTEST(multiboot2_unterminated_cmdline_is_bounded)

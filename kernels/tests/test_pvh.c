@@ -1,8 +1,10 @@
 /* The PVH start-info parser against start infos built here, good and
- * corrupted. Addresses in a start info are physical; the kernel runs
- * identity-mapped, so the addresses of these statics serve. */
+ * corrupted. Addresses in a start info are physical: these statics are
+ * handed over by their physical addresses, which the parser reads through
+ * the direct map. */
 #include "ktest.h"
 #include "bootinfo.h"
+#include "hal/hal.h"
 
 /* The layouts of Xen's public hvm/start_info.h (the ABI QEMU follows). */
 struct start_info {
@@ -29,7 +31,7 @@ static char cmdline[BOOTINFO_CMDLINE_MAX * 2];
 
 static uint64_t paddr(const void *p)
 {
-	return (uint64_t)(uintptr_t)p;
+	return hal_virt_to_phys(p);
 }
 
 /* A version-1 start info with a command line, one module and n regions. */

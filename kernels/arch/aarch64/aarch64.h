@@ -20,8 +20,9 @@
 	__asm__ volatile("msr " #reg ", %0" : : "r"((uint64_t)(val)) : "memory")
 #define isb() __asm__ volatile("isb" : : : "memory")
 
-/* Device registers. The MMU is off, so these are Device-nGnRnE accesses in
- * program order; the compiler barrier keeps them there too. */
+/* Device registers, at their I/O-window addresses (aarch64_ioremap). The
+ * window is Device-nGnRE memory: accesses reach the device in program order;
+ * volatile keeps the compiler from merging or reordering them. */
 static inline uint32_t mmio_read32(uintptr_t addr)
 {
 	return *(volatile uint32_t *)addr;
@@ -48,11 +49,20 @@ struct trap_frame {
 /* vectors.S */
 extern char aarch64_vectors[];
 extern char aarch64_probe_insn[], aarch64_probe_recover[];
+/* Calls addr (which should hold a `ret`); returns true when fetching there
+ * faulted (an instruction abort the trap handler recovers from). */
+bool aarch64_probe_exec(uintptr_t addr);
+extern char aarch64_probe_exec_return[];
 extern char aarch64_semihost_insn[], aarch64_semihost_absent[];
 /* Semihosting call; returns -1 (through a trap) when QEMU lacks -semihosting. */
 long aarch64_semihost(unsigned long op, const void *arg);
-/* entry.S: CPUs that entered _start after the boot CPU and parked. */
+/* entry.S: CPUs that entered _start after the boot CPU and parked. They
+ * count with the MMU off, so read it with aarch64_parked_count(). */
 extern volatile uint32_t aarch64_parked_cpus;
+uint32_t aarch64_parked_count(void);
+/* entry.S: the stacks (each above an unmapped guard page). */
+extern char boot_stack_guard[], boot_stack[], boot_stack_top[];
+extern char emergency_stack_guard[], emergency_stack_top[];
 /* Stores x0..x30 and sp into regs[0..31]. */
 void aarch64_save_regs(uint64_t regs[32]);
 
@@ -62,12 +72,21 @@ struct aarch64_platform {
 	unsigned boot_el;         /* exception level the CPU was started in */
 	unsigned cpu_count;       /* CPUs the device tree lists */
 	unsigned gic_version;     /* 2 or 3 */
-	uintptr_t gicd;           /* distributor */
-	uintptr_t gic_cpu;        /* v2 CPU interface, or v3 first redistributor */
+	uintptr_t gicd;           /* distributor (physical) */
+	uint64_t gicd_size;
+	uintptr_t gic_cpu;        /* v2 CPU interface, or v3 redistributor region (physical) */
+	uint64_t gic_cpu_size;
 	unsigned timer_intid;     /* the EL1 virtual timer's PPI, as an INTID */
 	enum psci_conduit psci;   /* how to call PSCI firmware */
 };
 extern struct aarch64_platform aarch64_platform;
+
+/* mmu.c: the early map (before hal_mmu_init) and device mappings. */
+void aarch64_mmu_boot(uint64_t load_addr);
+void aarch64_early_map_ram(uint64_t pa, uint64_t size);
+/* Maps device registers (Device-nGnRE, RW, never executable) and returns
+ * the virtual address of pa. Works before and after hal_mmu_init. */
+uintptr_t aarch64_ioremap(uint64_t pa, uint64_t size);
 
 /* uart.c: PL011, at the early default until the device tree names it. */
 void uart_set_base(uintptr_t base);
@@ -87,8 +106,10 @@ void timer_irq(void);
 uint64_t timer_counter(void);
 
 /* Entry points from assembly: boot.c's C entry, cpu.c's exception handler. */
-void aarch64_boot(uintptr_t dtb, uintptr_t load_addr, uintptr_t link_addr);
+void aarch64_boot(uintptr_t dtb, uintptr_t load_addr);
 void aarch64_exception(struct trap_frame *tf, unsigned index);
+/* vectors.S found no room for a frame under sp: tf is on the emergency stack. */
+__attribute__((noreturn)) void aarch64_stack_overflow(struct trap_frame *tf, unsigned index);
 
 /* power.c: an SMC Calling Convention call to PSCI firmware (x0 = result). */
 int64_t psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);

@@ -59,8 +59,9 @@ static bool record(const struct hal_trap_info *info)
 	return true;
 }
 
-/* A load from the bad address is a data abort (EC 0x25) with the address in
- * FAR and the probe's load as the faulting pc. */
+/* A load from the bad address (never mapped) is a data abort (EC 0x25): a
+ * level-0 translation fault with the address in FAR and the probe's load as
+ * the faulting pc. */
 KTEST(aarch64_data_abort_decoded)
 {
 	uintptr_t bad = hal_cpu_bad_address();
@@ -73,7 +74,9 @@ KTEST(aarch64_data_abort_decoded)
 	KT_EXPECT_EQ(seen.vector, 0x25);
 	KT_EXPECT_EQ(seen.addr, bad);
 	KT_EXPECT_EQ(seen.pc, (uintptr_t)aarch64_probe_insn);
-	KT_EXPECT_EQ(seen.error & 0x3c, 0); /* DFSC: address size fault */
+	KT_EXPECT_EQ(seen.error & 0x3f, 0x04); /* DFSC: translation fault, level 0 */
+	KT_EXPECT_EQ(seen.access, MMU_READ);
+	KT_EXPECT(seen.probe);
 	KT_EXPECT(!hal_cpu_probe_read((uintptr_t)__kernel_start)); /* RAM reads fine */
 }
 
@@ -95,7 +98,7 @@ KTEST(aarch64_undefined_decoded)
 static int64_t other_cpu(void)
 {
 	const struct bootinfo *bi = boot_info();
-	const void *blob = (const void *)(uintptr_t)bi->dtb_base;
+	const void *blob = hal_phys_to_virt(bi->dtb_base);
 	const char *err;
 	struct fdt f;
 	if (fdt_init(&f, blob, fdt_header_size(blob), &err) != 0)
@@ -112,8 +115,9 @@ static int64_t other_cpu(void)
 	return -1;
 }
 
-/* A second CPU started at the kernel's entry (as a bootloader that releases
- * every CPU would) parks itself and leaves the running kernel alone. */
+/* A second CPU started at the kernel's entry (its physical address: it
+ * starts with the MMU off, as a bootloader that releases every CPU would
+ * start it) parks itself and leaves the running kernel alone. */
 KTEST(aarch64_late_cpu_parks)
 {
 	int64_t cpu = other_cpu();
@@ -121,13 +125,13 @@ KTEST(aarch64_late_cpu_parks)
 		ktest_diag("one cpu (or no PSCI): nothing to start");
 		return;
 	}
-	uint32_t parked = aarch64_parked_cpus;
+	uint32_t parked = aarch64_parked_count();
 	uint64_t ticks = timer_ticks();
-	KT_EXPECT_EQ(psci_call(PSCI_CPU_ON, (uint64_t)cpu, (uintptr_t)_start, 0), 0);
+	KT_EXPECT_EQ(psci_call(PSCI_CPU_ON, (uint64_t)cpu, hal_virt_to_phys(_start), 0), 0);
 	uint64_t t0 = hal_time_ns();
-	while (aarch64_parked_cpus == parked && hal_time_ns() - t0 < 2000000000ull)
+	while (aarch64_parked_count() == parked && hal_time_ns() - t0 < 2000000000ull)
 		;
-	KT_EXPECT_EQ(aarch64_parked_cpus, parked + 1);
+	KT_EXPECT_EQ(aarch64_parked_count(), parked + 1);
 	while (timer_ticks() < ticks + 2 && hal_time_ns() - t0 < 4000000000ull)
 		hal_cpu_wait();
 	KT_EXPECT(timer_ticks() >= ticks + 2); /* this CPU carries on */

@@ -1,8 +1,9 @@
 /*
  * The C half of boot: everything the kernel learns about the machine comes
  * from the device tree QEMU (or a bootloader) passed in x0. boot.c reads it
- * into the portable struct bootinfo and into aarch64_platform, then hands
- * over to kmain().
+ * into the portable struct bootinfo and into aarch64_platform, completes the
+ * early map (the DTB, all of RAM and the initrd in the direct map: the state
+ * hal/mmu.h promises kmain), then hands over to kmain().
  */
 #include "kernel.h"
 #include "bootinfo.h"
@@ -14,6 +15,8 @@ struct aarch64_platform aarch64_platform;
 unsigned aarch64_boot_el; /* written by entry.S */
 
 extern char __kernel_start[], __kernel_end[];
+
+#define FDT_HEADER_SIZE 40
 
 static struct bootinfo bi;
 
@@ -78,23 +81,51 @@ static unsigned count_cpus(const struct fdt *f)
 	return n;
 }
 
-/* Called by entry.S on the boot CPU at EL1, with a stack and a zeroed bss. */
-void aarch64_boot(uintptr_t dtb, uintptr_t load_addr, uintptr_t link_addr)
+/* The sizes of the GIC's first two register ranges: the distributor, and
+ * the v2 CPU interface or the v3 redistributors (64 KiB each when the
+ * device tree does not say). */
+static void gic_sizes(const struct fdt *f, struct aarch64_platform *p)
 {
-	hal_console_init();
-	/* Code is PC-relative, but pointers stored in data (tables, .ktest)
-	 * hold link addresses: running elsewhere would go wrong later. */
-	if (load_addr != link_addr)
-		panic("kernel loaded at 0x%lx but linked at 0x%lx", (unsigned long)load_addr,
-		      (unsigned long)link_addr);
+	static const char *const compat[] = { "arm,gic-v3", "arm,gic-400", "arm,cortex-a15-gic",
+					      "arm,cortex-a9-gic" };
+	p->gicd_size = p->gic_cpu_size = 0x10000;
+	for (unsigned i = 0; i < ARRAY_SIZE(compat); i++) {
+		for (int node = fdt_find_compatible(f, FDT_ERR, compat[i]); node >= 0;
+		     node = fdt_find_compatible(f, node, compat[i])) {
+			uint64_t base, size;
+			if (fdt_reg(f, node, 0, &base, &size) != 0 || base != p->gicd)
+				continue;
+			p->gicd_size = size;
+			if (fdt_reg(f, node, 1, &base, &size) == 0 && base == p->gic_cpu)
+				p->gic_cpu_size = size;
+			return;
+		}
+	}
+}
 
-	const void *blob = (const void *)dtb;
-	size_t size = dtb ? fdt_header_size(blob) : 0;
+/* Called by entry.S on the boot CPU at EL1, MMU on, running at the link
+ * address, with a stack and a zeroed bss. dtb and load_addr are physical. */
+void aarch64_boot(uintptr_t dtb, uintptr_t load_addr)
+{
+	aarch64_mmu_boot(load_addr);
+	hal_console_init();
+
 	const char *err = "no device tree in x0 (boot kernel.bin, an arm64 Image)";
+	size_t size = 0;
+	if (dtb) {
+		aarch64_early_map_ram(dtb, FDT_HEADER_SIZE);
+		size = fdt_header_size(hal_phys_to_virt(dtb));
+		aarch64_early_map_ram(dtb, size);
+	}
+	const void *blob = hal_phys_to_virt(dtb);
 	struct fdt f;
 	if (!size || dtb_parse_bootinfo(&bi, blob, size, &err) != 0 ||
 	    fdt_init(&f, blob, size, &err) != 0)
 		panic("device tree at 0x%lx: %s", (unsigned long)dtb, err);
+	bi.dtb_base = dtb; /* boot information holds physical addresses */
+	for (unsigned i = 0; i < bi.mem_count; i++)
+		aarch64_early_map_ram(bi.mem[i].base, bi.mem[i].size);
+	aarch64_early_map_ram(bi.initrd_base, bi.initrd_size);
 
 	bi.kernel_base = (uintptr_t)__kernel_start;
 	bi.kernel_end = (uintptr_t)__kernel_end;
@@ -108,6 +139,7 @@ void aarch64_boot(uintptr_t dtb, uintptr_t load_addr, uintptr_t link_addr)
 	p->gic_version = bi.intc_version;
 	p->gicd = bi.intc_base;
 	p->gic_cpu = bi.intc_base2;
+	gic_sizes(&f, p);
 	p->timer_intid = virtual_timer_intid(&f);
 	p->psci = psci_conduit(&f);
 	if ((p->gic_version != 2 && p->gic_version != 3) || !p->gicd || !p->gic_cpu)

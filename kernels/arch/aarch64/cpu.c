@@ -2,6 +2,7 @@
 #include "kernel.h"
 #include "hal/hal.h"
 #include "aarch64.h"
+#include "pgtable.h"
 
 /* ESR_EL1.EC values the kernel tells apart. */
 #define EC_UNKNOWN 0x00
@@ -14,6 +15,7 @@
 #define EC_WATCHPOINT 0x35
 #define EC_BRK 0x3c
 #define ESR_FNV (1u << 10) /* FAR not valid (aborts) */
+#define ESR_WNR (1u << 6)  /* data aborts: the access was a write */
 
 #define DAIF_I (1u << 7)
 
@@ -57,15 +59,20 @@ void hal_cpu_breakpoint(void)
 	__asm__ volatile("brk #0" : : : "memory");
 }
 
-/* The first byte above the CPU's physical address range
- * (ID_AA64MMFR0_EL1.PARange). With the MMU off a load there takes a
- * synchronous address size fault on any CPU, whatever RAM or devices the
- * machine has; an unassigned hole below would depend on the board. */
+/* A kernel address no table ever maps (pgtable.h): a read there is a
+ * translation fault, before and after hal_mmu_init. */
 uintptr_t hal_cpu_bad_address(void)
 {
-	static const uint8_t pa_bits[] = { 32, 36, 40, 42, 44, 48, 52 };
-	unsigned range = read_sysreg(id_aa64mmfr0_el1) & 0xf;
-	return (uintptr_t)1 << (range < sizeof(pa_bits) ? pa_bits[range] : 52);
+	return UNMAPPED_VA;
+}
+
+/* Reads aarch64_parked_cpus, which parking CPUs write with their MMU off:
+ * past this CPU's cache. Its line is never written through the cache (see
+ * entry.S), so dropping it loses nothing. */
+uint32_t aarch64_parked_count(void)
+{
+	__asm__ volatile("dc ivac, %0\n\tdsb sy" : : "r"(&aarch64_parked_cpus) : "memory");
+	return aarch64_parked_cpus;
 }
 
 /* IRQs are the only maskable interrupt the kernel uses: DAIF.I. */
@@ -123,6 +130,10 @@ void hal_cpu_dump_state(void)
 	       (unsigned long long)read_sysreg(daif),
 	       (unsigned long long)read_sysreg(sctlr_el1),
 	       (unsigned long long)read_sysreg(vbar_el1));
+	printk("[CPU] ttbr0_el1 0x%llx ttbr1_el1 0x%llx tcr_el1 0x%llx\n",
+	       (unsigned long long)read_sysreg(ttbr0_el1),
+	       (unsigned long long)read_sysreg(ttbr1_el1),
+	       (unsigned long long)read_sysreg(tcr_el1));
 	print_regs(regs, regs[31]);
 }
 
@@ -178,24 +189,60 @@ static const char *ec_describe(unsigned ec, enum hal_trap_kind *kind)
 	}
 }
 
-/* The fault status code of an abort, in words. */
-static const char *fault_status(uint32_t fsc)
+/* The fault status code of an abort, in words: the portable word first
+ * ("not mapped", "protection"), then the architecture's name and level. */
+static const char *fault_cause(uint32_t fsc)
 {
-	switch (fsc & 0x3c) {
-	case 0x00:
-		return "address size fault";
-	case 0x04:
-		return "translation fault";
-	case 0x08:
-		return "access flag fault";
-	case 0x0c:
-		return "permission fault";
-	}
+	static const char *const by_level[4][4] = {
+		{ "address size fault level 0", "address size fault level 1",
+		  "address size fault level 2", "address size fault level 3" },
+		{ "not mapped (translation fault level 0)", "not mapped (translation fault level 1)",
+		  "not mapped (translation fault level 2)", "not mapped (translation fault level 3)" },
+		{ "access flag fault level 0", "access flag fault level 1",
+		  "access flag fault level 2", "access flag fault level 3" },
+		{ "protection (permission fault level 0)", "protection (permission fault level 1)",
+		  "protection (permission fault level 2)", "protection (permission fault level 3)" },
+	};
+	if (fsc < 0x10)
+		return by_level[fsc >> 2][fsc & 3];
 	if (fsc == 0x10)
 		return "synchronous external abort";
 	if (fsc == 0x21)
 		return "alignment fault";
+	if (fsc == 0x30)
+		return "TLB conflict abort";
 	return "other fault";
+}
+
+/* The portable description of the exception in tf (vector entry index). */
+static void describe(const struct trap_frame *tf, unsigned index, struct hal_trap_info *info)
+{
+	static const char *const async_names[] = { "sync", "irq", "fiq", "serror" };
+	unsigned ec = (unsigned)(tf->esr >> 26) & 0x3f;
+	*info = (struct hal_trap_info){ .kind = HAL_TRAP_OTHER, .pc = tf->elr };
+	if (index % 4 != 0) {
+		info->vector = index;
+		info->error = tf->esr;
+		info->name = async_names[index % 4];
+		return;
+	}
+	info->vector = ec;
+	info->error = tf->esr;
+	info->name = ec_describe(ec, &info->kind);
+	if (info->kind == HAL_TRAP_PAGE_FAULT) {
+		if (!(tf->esr & ESR_FNV))
+			info->addr = tf->far;
+		bool fetch = ec == EC_INSN_ABORT || ec == EC_INSN_ABORT_LOWER;
+		info->access = fetch ? MMU_EXEC : tf->esr & ESR_WNR ? MMU_WRITE : MMU_READ;
+		info->cause = fault_cause(tf->esr & 0x3f);
+	} else if (ec == EC_PC_ALIGN || ec == EC_WATCHPOINT) {
+		info->addr = tf->far;
+	}
+}
+
+static const char *access_word(unsigned access)
+{
+	return access == MMU_EXEC ? "exec" : access == MMU_WRITE ? "write" : "read";
 }
 
 /* Prints the frame of an exception nobody handled, then panics. */
@@ -205,33 +252,42 @@ static __attribute__((noreturn)) void unhandled(const struct trap_frame *tf,
 	printk("[TRAP] %s vector=%lu error=0x%lx pc=0x%lx addr=0x%lx\n", info->name,
 	       info->vector, info->error, (unsigned long)info->pc, (unsigned long)info->addr);
 	if (info->kind == HAL_TRAP_PAGE_FAULT)
-		printk("  fault: %s, level %u, %s\n", fault_status(tf->esr & 0x3f),
-		       (unsigned)(tf->esr & 3), tf->esr & (1u << 6) ? "write" : "read");
+		printk("  fault: %s on %s\n", info->cause, access_word(info->access));
 	aarch64_dump_frame(tf);
 	panic("unhandled exception: %s", info->name);
+}
+
+/* True when tf is an instruction abort inside aarch64_probe_exec: the
+ * call it made landed on a page that cannot be executed. */
+static bool in_exec_probe(const struct trap_frame *tf, const struct hal_trap_info *info)
+{
+	return info->kind == HAL_TRAP_PAGE_FAULT && info->access == MMU_EXEC &&
+	       tf->x[30] == (uintptr_t)aarch64_probe_exec_return && tf->elr == tf->x[1];
 }
 
 /* A synchronous exception: the semihosting and probe recoveries, then
  * kernel_trap(), then the diagnostic and panic for what nobody handled. */
 static void handle_sync(struct trap_frame *tf)
 {
-	unsigned ec = (unsigned)(tf->esr >> 26) & 0x3f;
+	struct hal_trap_info info;
+	describe(tf, 0, &info);
 	/* QEMU without -semihosting: the exit call is undefined; power.c falls back. */
-	if (ec == EC_UNKNOWN && tf->elr == (uintptr_t)aarch64_semihost_insn) {
+	if (info.vector == EC_UNKNOWN && tf->elr == (uintptr_t)aarch64_semihost_insn) {
 		tf->elr = (uintptr_t)aarch64_semihost_absent;
 		return;
 	}
-
-	struct hal_trap_info info = { .vector = ec, .error = tf->esr, .pc = tf->elr };
-	info.name = ec_describe(ec, &info.kind);
-	bool far_valid = info.kind == HAL_TRAP_PAGE_FAULT ? !(tf->esr & ESR_FNV)
-							  : ec == EC_PC_ALIGN || ec == EC_WATCHPOINT;
-	if (far_valid)
-		info.addr = tf->far;
+	bool read_probe = info.kind == HAL_TRAP_PAGE_FAULT && tf->elr == (uintptr_t)aarch64_probe_insn;
+	bool exec_probe = in_exec_probe(tf, &info);
+	info.probe = read_probe || exec_probe;
 
 	bool consumed = kernel_trap(&info);
-	if (tf->elr == (uintptr_t)aarch64_probe_insn && info.kind == HAL_TRAP_PAGE_FAULT) {
+	if (read_probe) {
 		tf->elr = (uintptr_t)aarch64_probe_recover;
+		return;
+	}
+	if (exec_probe) {
+		tf->x[0] = 1;
+		tf->elr = (uintptr_t)aarch64_probe_exec_return;
 		return;
 	}
 	if (consumed) {
@@ -241,18 +297,22 @@ static void handle_sync(struct trap_frame *tf)
 	unhandled(tf, &info);
 }
 
-/* One interrupt from the GIC: acknowledge, dispatch, end. */
+/* One interrupt from the GIC: acknowledge, dispatch, end; then the
+ * scheduler's turn (kernel_irq_exit), still on the interrupted thread's
+ * stack with interrupts masked. The frame below holds that thread's elr and
+ * spsr, so another thread may run and take exceptions before this returns. */
 static void handle_irq(void)
 {
 	uint32_t ack = gic_ack();
 	unsigned intid = gic_intid(ack);
-	if (intid >= GIC_SPURIOUS)
-		return;
-	if (intid == aarch64_platform.timer_intid)
-		timer_irq();
-	else
-		printk("[HW] unexpected interrupt %u\n", intid);
-	gic_eoi(ack);
+	if (intid < GIC_SPURIOUS) {
+		if (intid == aarch64_platform.timer_intid)
+			timer_irq();
+		else
+			printk("[HW] unexpected interrupt %u\n", intid);
+		gic_eoi(ack);
+	}
+	kernel_irq_exit();
 }
 
 /* Called by vectors.S for every exception taken to EL1. index is the vector
@@ -260,7 +320,6 @@ static void handle_irq(void)
  * or AArch32), index % 4 what (sync, IRQ, FIQ, SError). */
 void aarch64_exception(struct trap_frame *tf, unsigned index)
 {
-	static const char *const async_names[] = { "sync", "irq", "fiq", "serror" };
 	switch (index % 4) {
 	case 0:
 		handle_sync(tf);
@@ -269,11 +328,42 @@ void aarch64_exception(struct trap_frame *tf, unsigned index)
 		handle_irq();
 		return;
 	default: {
-		struct hal_trap_info info = {
-			.kind = HAL_TRAP_OTHER, .vector = index, .error = tf->esr,
-			.pc = tf->elr, .name = async_names[index % 4],
-		};
+		struct hal_trap_info info;
+		describe(tf, index, &info);
 		unhandled(tf, &info);
 	}
 	}
+}
+
+/* Which stack an address belongs to, for the overflow report. */
+static const char *stack_name(uintptr_t sp)
+{
+	if (sp >= (uintptr_t)boot_stack_guard && sp <= (uintptr_t)boot_stack_top)
+		return "the boot stack";
+	if (sp >= (uintptr_t)emergency_stack_guard && sp <= (uintptr_t)emergency_stack_top)
+		return "the emergency stack";
+	return "a thread stack";
+}
+
+/* vectors.S found no writable room for an exception frame under sp: the
+ * stack ran into its guard page. tf (on the emergency stack) describes the
+ * exception that found it, tf->sp the overflowing stack pointer. Reports
+ * and panics; an overflow while doing so exits at once. */
+void aarch64_stack_overflow(struct trap_frame *tf, unsigned index)
+{
+	static bool reporting;
+	if (reporting)
+		hal_power_exit(EXIT_PANIC);
+	reporting = true;
+	struct hal_trap_info info;
+	describe(tf, index, &info);
+	printk("[TRAP] %s vector=%lu error=0x%lx pc=0x%lx addr=0x%lx\n", info.name, info.vector,
+	       info.error, (unsigned long)info.pc, (unsigned long)info.addr);
+	if (info.kind == HAL_TRAP_PAGE_FAULT)
+		kernel_trap(&info); /* the portable page-fault line; no way back whatever it says */
+	printk("[MM] kernel stack overflow: sp=0x%lx in %s, no room for an exception frame\n",
+	       (unsigned long)tf->sp, stack_name(tf->sp));
+	aarch64_dump_frame(tf);
+	panic("kernel stack overflow (sp=0x%lx, pc=0x%lx)", (unsigned long)tf->sp,
+	      (unsigned long)tf->elr);
 }

@@ -40,7 +40,7 @@
 #define PRIORITY_DEFAULT 0xa0
 
 static unsigned version;
-static uintptr_t gicd, gicc, gicr;
+static uintptr_t gicd, gicc, gicr; /* mapped register addresses */
 static uintptr_t banked; /* where the INTID 0..31 registers of this CPU live */
 
 /* Waits until a register write has taken effect (RWP: register write pending). */
@@ -137,13 +137,14 @@ static int gic3_init(void)
  * described them. Returns 0, or -1 when that layout does not work. */
 int gic_init(void)
 {
-	version = aarch64_platform.gic_version;
-	gicd = aarch64_platform.gicd;
+	const struct aarch64_platform *p = &aarch64_platform;
+	version = p->gic_version;
+	gicd = aarch64_ioremap(p->gicd, p->gicd_size);
 	if (version == 2) {
-		gicc = aarch64_platform.gic_cpu;
+		gicc = aarch64_ioremap(p->gic_cpu, p->gic_cpu_size);
 		return gic2_init();
 	}
-	gicr = aarch64_platform.gic_cpu;
+	gicr = aarch64_ioremap(p->gic_cpu, p->gic_cpu_size);
 	return gic3_init();
 }
 

@@ -21,18 +21,22 @@
 #define CR_TXE (1u << 8)
 #define CR_RXE (1u << 9)
 
-static uintptr_t base = UART_EARLY_BASE;
+#define UART_SIZE 0x1000
+
+static uintptr_t base = UART_EARLY_BASE; /* physical */
+static uintptr_t regs;                   /* where the registers are mapped */
 
 /* Enables the UART for 8N1 with FIFOs, keeping the baud rate the firmware
  * chose (QEMU ignores it; real firmware has already set it for its own output). */
 static void uart_setup(void)
 {
-	while (mmio_read32(base + UART_FR) & FR_BUSY)
+	regs = aarch64_ioremap(base, UART_SIZE);
+	while (mmio_read32(regs + UART_FR) & FR_BUSY)
 		;
-	mmio_write32(base + UART_CR, 0);
-	mmio_write32(base + UART_LCR_H, LCR_H_WLEN8 | LCR_H_FEN);
-	mmio_write32(base + UART_IMSC, 0); /* polled: no UART interrupts */
-	mmio_write32(base + UART_CR, CR_UARTEN | CR_TXE | CR_RXE);
+	mmio_write32(regs + UART_CR, 0);
+	mmio_write32(regs + UART_LCR_H, LCR_H_WLEN8 | LCR_H_FEN);
+	mmio_write32(regs + UART_IMSC, 0); /* polled: no UART interrupts */
+	mmio_write32(regs + UART_CR, CR_UARTEN | CR_TXE | CR_RXE);
 }
 
 /* Readies the early (QEMU virt) UART; boot.c moves to the DTB's one. */
@@ -50,7 +54,7 @@ void uart_set_base(uintptr_t new_base)
 	uart_setup();
 }
 
-/* Where the console UART is now. */
+/* Where the console UART is now (physical). */
 uintptr_t uart_base(void)
 {
 	return base;
@@ -59,15 +63,15 @@ uintptr_t uart_base(void)
 /* Waits for room in the transmit FIFO, then sends one byte. */
 void hal_console_putc(char c)
 {
-	while (mmio_read32(base + UART_FR) & FR_TXFF)
+	while (mmio_read32(regs + UART_FR) & FR_TXFF)
 		;
-	mmio_write32(base + UART_DR, (uint8_t)c);
+	mmio_write32(regs + UART_DR, (uint8_t)c);
 }
 
 /* The next received byte, or -1 when the receive FIFO is empty. */
 int hal_console_getc(void)
 {
-	if (mmio_read32(base + UART_FR) & FR_RXFE)
+	if (mmio_read32(regs + UART_FR) & FR_RXFE)
 		return -1;
-	return (int)(mmio_read32(base + UART_DR) & 0xff);
+	return (int)(mmio_read32(regs + UART_DR) & 0xff);
 }

@@ -12,50 +12,39 @@
 #define FRAME_ESR_FAR	272
 
 /* One vector entry (0x80 bytes): make room for the frame, free two
- * registers, and continue in common code with the entry's index in x0. */
-.macro ventry idx
+ * registers, and continue in common code with the entry's index in x0.
+ *
+ * Exceptions from EL1 first check that the frame fits under sp: AT S1E1W
+ * asks the MMU whether its lowest byte is writable (a store there would
+ * fault again, forever, when sp has run into a guard page). x0 waits in
+ * SP_EL0 meanwhile, free while the kernel runs on SP_EL1. The check costs
+ * PAR_EL1, so code that uses AT itself masks interrupts around it.
+ * Exceptions from EL0 arrive on a fresh kernel stack and skip the check,
+ * and so do those taken while EL1 ran on SP_EL0 (the kernel never does; SP_EL0
+ * would be the interrupted stack). */
+.macro ventry idx, check_sp
 	.balign	0x80
+	.if \check_sp
+	msr	sp_el0, x0
+	sub	x0, sp, #FRAME_SIZE
+	at	s1e1w, x0
+	isb
+	mrs	x0, par_el1
+	tbnz	x0, #0, 1f		/* PAR_EL1.F: not writable */
+	mrs	x0, sp_el0
+	.endif
 	sub	sp, sp, #FRAME_SIZE
 	stp	x0, x1, [sp, #0]
 	mov	x0, #\idx
 	b	exception_common
+	.if \check_sp
+1:	mov	x0, #\idx
+	b	stack_overflow
+	.endif
 .endm
 
-	.section .text.vectors, "ax"
-	.balign	2048
-	.global	aarch64_vectors
-aarch64_vectors:
-	/* index / 4: current EL with SP_EL0, current EL with SP_ELx, lower EL
-	 * AArch64, lower EL AArch32; index % 4: sync, IRQ, FIQ, SError. */
-	ventry	0
-	ventry	1
-	ventry	2
-	ventry	3
-	ventry	4
-	ventry	5
-	ventry	6
-	ventry	7
-	ventry	8
-	ventry	9
-	ventry	10
-	ventry	11
-	ventry	12
-	ventry	13
-	ventry	14
-	ventry	15
-
-/* Save the whole frame, call aarch64_exception(frame, index), restore
- * (the handler may have changed elr to resume elsewhere) and return. */
-exception_common:
-	/* Unwind info so that a debugger's backtrace continues into the
-	 * interrupted code: its sp is above the frame, its pc is the saved elr. */
-	.cfi_startproc
-	.cfi_signal_frame
-	.cfi_def_cfa sp, FRAME_SIZE
-	.cfi_return_column 32	/* DWARF's pc column: the saved elr */
-	.cfi_offset 32, FRAME_ELR_SPSR - FRAME_SIZE
-	.cfi_offset x29, 232 - FRAME_SIZE
-	.cfi_offset x30, FRAME_X30_SP - FRAME_SIZE
+/* The registers x2..x29 into the frame at sp. */
+.macro save_x2_x29
 	stp	x2, x3, [sp, #16]
 	stp	x4, x5, [sp, #32]
 	stp	x6, x7, [sp, #48]
@@ -70,14 +59,81 @@ exception_common:
 	stp	x24, x25, [sp, #192]
 	stp	x26, x27, [sp, #208]
 	stp	x28, x29, [sp, #224]
-	add	x1, sp, #FRAME_SIZE
-	stp	x30, x1, [sp, #FRAME_X30_SP]
+.endm
+
+/* elr, spsr, esr and far into the frame at sp (clobbers x2, x3). */
+.macro save_sysregs
 	mrs	x2, elr_el1
 	mrs	x3, spsr_el1
 	stp	x2, x3, [sp, #FRAME_ELR_SPSR]
 	mrs	x2, esr_el1
 	mrs	x3, far_el1
 	stp	x2, x3, [sp, #FRAME_ESR_FAR]
+.endm
+
+	.section .text.vectors, "ax"
+	.balign	2048
+	.global	aarch64_vectors
+aarch64_vectors:
+	/* index / 4: current EL with SP_EL0, current EL with SP_ELx, lower EL
+	 * AArch64, lower EL AArch32; index % 4: sync, IRQ, FIQ, SError. */
+	ventry	0, 0
+	ventry	1, 0
+	ventry	2, 0
+	ventry	3, 0
+	ventry	4, 1
+	ventry	5, 1
+	ventry	6, 1
+	ventry	7, 1
+	ventry	8, 0
+	ventry	9, 0
+	ventry	10, 0
+	ventry	11, 0
+	ventry	12, 0
+	ventry	13, 0
+	ventry	14, 0
+	ventry	15, 0
+
+/* The stack has overflowed (x0 = vector index, SP_EL0 = the interrupted
+ * x0, sp = the overflowing sp). Builds the frame on the emergency stack and
+ * reports; there is no way back. TPIDRRO_EL0 and TPIDR_EL0 hold the index
+ * and the bad sp meanwhile (no EL0 code exists to own them yet). */
+stack_overflow:
+	msr	tpidrro_el0, x0
+	mov	x0, sp
+	msr	tpidr_el0, x0
+	adrp	x0, emergency_stack_top
+	add	x0, x0, :lo12:emergency_stack_top
+	mov	sp, x0
+	sub	sp, sp, #FRAME_SIZE
+	mrs	x0, sp_el0
+	stp	x0, x1, [sp, #0]
+	save_x2_x29
+	mrs	x1, tpidr_el0
+	stp	x30, x1, [sp, #FRAME_X30_SP]
+	save_sysregs
+	mov	x29, #0
+	mov	x0, sp
+	mrs	x1, tpidrro_el0
+	bl	aarch64_stack_overflow
+	b	.
+
+/* Save the whole frame, call aarch64_exception(frame, index), restore
+ * (the handler may have changed elr to resume elsewhere) and return. */
+exception_common:
+	/* Unwind info so that a debugger's backtrace continues into the
+	 * interrupted code: its sp is above the frame, its pc is the saved elr. */
+	.cfi_startproc
+	.cfi_signal_frame
+	.cfi_def_cfa sp, FRAME_SIZE
+	.cfi_return_column 32	/* DWARF's pc column: the saved elr */
+	.cfi_offset 32, FRAME_ELR_SPSR - FRAME_SIZE
+	.cfi_offset x29, 232 - FRAME_SIZE
+	.cfi_offset x30, FRAME_X30_SP - FRAME_SIZE
+	save_x2_x29
+	add	x1, sp, #FRAME_SIZE
+	stp	x30, x1, [sp, #FRAME_X30_SP]
+	save_sysregs
 	mov	x1, x0
 	mov	x0, sp
 	bl	aarch64_exception
@@ -122,6 +178,25 @@ aarch64_probe_recover:
 	mov	w0, #1
 	ret
 	.size	hal_cpu_probe_read, . - hal_cpu_probe_read
+
+/* bool aarch64_probe_exec(uintptr_t addr): calls addr with x0 = 0 (a `ret`
+ * there returns it unchanged). An instruction abort whose x30 is
+ * aarch64_probe_exec_return makes the trap handler set x0 = 1 and resume
+ * there. */
+	.global	aarch64_probe_exec
+	.global	aarch64_probe_exec_return
+	.type	aarch64_probe_exec, %function
+aarch64_probe_exec:
+	stp	x29, x30, [sp, #-16]!
+	mov	x29, sp
+	mov	x1, x0
+	mov	x0, #0
+	blr	x1
+aarch64_probe_exec_return:
+	ldp	x29, x30, [sp], #16
+	and	w0, w0, #1
+	ret
+	.size	aarch64_probe_exec, . - aarch64_probe_exec
 
 /* long aarch64_semihost(op, arg): QEMU implements `hlt #0xf000` only with
  * -semihosting; otherwise it is undefined and the trap handler resumes at

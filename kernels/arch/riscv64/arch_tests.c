@@ -37,7 +37,8 @@ KTEST(riscv64_late_hart_parks_itself)
 		return;
 	}
 	uint32_t parked = harts_parked;
-	KT_EXPECT_EQ(sbi_hart_start(other, (uintptr_t)_start, 0), 0);
+	/* The firmware starts harts with paging off: the physical entry. */
+	KT_EXPECT_EQ(sbi_hart_start(other, hal_virt_to_phys(_start), 0), 0);
 	uint64_t give_up = hal_time_ns() + 1000000000ull;
 	while ((harts_parked == parked || sbi_hart_status(other) != SBI_HSM_STOPPED) &&
 	       hal_time_ns() < give_up)

@@ -62,6 +62,52 @@ void hal_cpu_dump_state(void)
 	trap_print_regs(&f);
 }
 
+/* Access and cause of a memory fault: page faults (12, 13, 15) are
+ * explained by walking the page tables; access faults are the PMP or a
+ * physical address nothing decodes. */
+static void describe_fault(struct hal_trap_info *info, unsigned long code)
+{
+	switch (code) {
+	case 1: case 12:
+		info->access = MMU_EXEC;
+		break;
+	case 4: case 5: case 13:
+		info->access = MMU_READ;
+		break;
+	default:
+		info->access = MMU_WRITE;
+		break;
+	}
+	if (code == 12 || code == 13 || code == 15)
+		info->cause = mmu_fault_cause(info->addr);
+	else if (code == 4 || code == 6)
+		info->cause = "misaligned";
+	else
+		info->cause = "access fault (PMP or no device)";
+}
+
+/* The trap path found sp within reach of a fault address: the stack ran
+ * into its guard page. entry.S calls this on the emergency stack; any
+ * further trap ends the machine with 37 without more output. */
+void riscv_stack_overflow(struct trap_frame *f)
+{
+	unsigned long code = f->scause;
+	struct hal_trap_info info = {
+		.kind = HAL_TRAP_PAGE_FAULT,
+		.vector = code,
+		.error = f->stval,
+		.pc = f->sepc,
+		.addr = f->stval,
+		.name = exception_names[code],
+	};
+	describe_fault(&info, code);
+	kernel_trap(&info);
+	printk("[TRAP] kernel stack overflow: sp=0x%lx pc=0x%lx addr=0x%lx (%s, %s)\n",
+	       f->regs[2], f->sepc, f->stval, info.name, info.cause);
+	trap_print_regs(f);
+	panic("kernel stack overflow (sp=0x%lx, fault at 0x%lx)", f->regs[2], f->stval);
+}
+
 /* Length of the instruction at pc: 2 for compressed (RVC), else 4. */
 static unsigned long insn_length(uintptr_t pc)
 {
@@ -83,10 +129,15 @@ static void exception(struct trap_frame *f)
 		.pc = f->sepc,
 		.addr = exception_kind(code) == HAL_TRAP_PAGE_FAULT ? f->stval : 0,
 		.name = name,
+		.probe = f->sepc == (uintptr_t)probe_read_insn ||
+			 f->sepc == (uintptr_t)probe_write_insn,
 	};
+	if (info.kind == HAL_TRAP_PAGE_FAULT)
+		describe_fault(&info, code);
 	bool consumed = kernel_trap(&info);
-	if (f->sepc == (uintptr_t)probe_read_insn) {
-		f->sepc = (uintptr_t)probe_read_fixup;
+	if (info.probe) {
+		f->sepc = f->sepc == (uintptr_t)probe_read_insn ? (uintptr_t)probe_read_fixup
+							       : (uintptr_t)probe_write_fixup;
 		return;
 	}
 	if (consumed && info.kind == HAL_TRAP_BREAKPOINT) {
@@ -99,7 +150,8 @@ static void exception(struct trap_frame *f)
 	panic("unhandled exception: %s", name);
 }
 
-/* Called by trap_entry for every trap, with interrupts disabled. */
+/* Called by trap_entry for every trap, with interrupts disabled and the
+ * frame on the interrupted thread's stack. */
 void riscv_trap(struct trap_frame *f)
 {
 	if (!(f->scause & SCAUSE_INTERRUPT)) {
@@ -122,6 +174,9 @@ void riscv_trap(struct trap_frame *f)
 		csr_clear(sie, 1ul << (f->scause & 63));
 		break;
 	}
+	/* Controller completed, timer re-armed, still on the interrupted
+	 * thread's stack with its frame saved: the scheduler may switch. */
+	kernel_irq_exit();
 }
 
 /* Installs the trap vector (again: entry.S set it for early faults) and the
@@ -131,6 +186,10 @@ void hal_cpu_init(void)
 	csr_write(stvec, (uintptr_t)trap_entry);
 	printk("[BOOT] hart %lu of %u, timebase %llu Hz\n", platform.boot_hart,
 	       platform.hart_count, (unsigned long long)platform.timebase_hz);
+	struct hal_mmu_layout l;
+	hal_mmu_layout(&l);
+	printk("[BOOT] paging: %s (%u-bit VA), kernel at 0x%lx, direct map at 0x%lx\n", l.scheme,
+	       l.va_bits, (unsigned long)l.kernel_base, (unsigned long)l.direct_base);
 	printk("[HW] uart: ns16550a at 0x%llx irq %u\n", (unsigned long long)platform.uart_base,
 	       platform.uart_irq);
 	plic_init();
@@ -151,8 +210,8 @@ void hal_cpu_breakpoint(void)
 	__asm__ volatile(".4byte 0x00100073" ::: "memory");
 }
 
-/* Physical address 0 is a hole in the virt memory map (nothing decodes
- * 0x0-0xfff), and paging is off, so a read raises a load access fault. */
+/* Nothing maps the lower half once paging is on (the early identity
+ * gigapage sits at RAM, not at 0), so reading 0 raises a load page fault. */
 uintptr_t hal_cpu_bad_address(void)
 {
 	return 0;

@@ -19,6 +19,13 @@ static uint64_t node_base(const struct fdt *f, int node)
 	return fdt_reg(f, node, 0, &base, NULL) == 0 ? base : 0;
 }
 
+/* Size of the first "reg" entry of node, or 0. */
+static uint64_t node_size(const struct fdt *f, int node)
+{
+	uint64_t base, size;
+	return fdt_reg(f, node, 0, &base, &size) == 0 ? size : 0;
+}
+
 /* The hart id in a cpu node's "reg". Read raw: /cpus is not a memory-mapped
  * bus (no "ranges"), so fdt_reg() rightly refuses to translate it. */
 static bool cpu_hart_id(const struct fdt *f, int cpu, uint64_t *id)
@@ -81,14 +88,14 @@ static int plic_s_context(const struct fdt *f, int plic, unsigned long hart)
 	return -1;
 }
 
-/* The ns16550a at `base` and its PLIC source number (0 when unknown). */
-static uint32_t uart_irq_at(const struct fdt *f, uint64_t base)
+/* The ns16550a node at `base`, or FDT_ERR. */
+static int uart_at(const struct fdt *f, uint64_t base)
 {
 	for (int n = fdt_find_compatible(f, FDT_ERR, "ns16550a"); n >= 0;
 	     n = fdt_find_compatible(f, n, "ns16550a"))
 		if (node_base(f, n) == base)
-			return fdt_prop_u32(f, n, "interrupts", 0);
-	return 0;
+			return n;
+	return FDT_ERR;
 }
 
 /* Fills `platform` from the DTB that dtb_parse_bootinfo() already accepted,
@@ -103,11 +110,14 @@ void platform_discover(struct bootinfo *bi, const void *dtb, unsigned long hart)
 	find_harts(&f);
 
 	platform.uart_base = bi->uart_base;
-	platform.uart_irq = uart_irq_at(&f, bi->uart_base);
+	int uart = uart_at(&f, bi->uart_base);
+	platform.uart_irq = uart >= 0 ? fdt_prop_u32(&f, uart, "interrupts", 0) : 0;
+	platform.uart_size = uart >= 0 ? node_size(&f, uart) : 0;
 
 	int plic = find_plic(&f, bi->intc_base);
 	if (plic >= 0) {
 		platform.plic_base = node_base(&f, plic);
+		platform.plic_size = node_size(&f, plic);
 		platform.plic_sources = fdt_prop_u32(&f, plic, "riscv,ndev", 0);
 		int ctx = plic_s_context(&f, plic, hart);
 		platform.plic_context_from_dtb = ctx >= 0;
@@ -117,6 +127,8 @@ void platform_discover(struct bootinfo *bi, const void *dtb, unsigned long hart)
 	}
 
 	int test = fdt_find_compatible(&f, FDT_ERR, "sifive,test0");
-	if (test >= 0)
+	if (test >= 0) {
 		platform.test_base = node_base(&f, test);
+		platform.test_size = node_size(&f, test);
+	}
 }

@@ -5,6 +5,7 @@
  * and completed here.
  */
 #include "kernel.h"
+#include "hal/hal.h"
 #include "riscv.h"
 
 /* Register layout from the RISC-V PLIC specification. */
@@ -18,7 +19,7 @@ static unsigned long irq_counts[PLIC_MAX_SOURCES];
 
 static volatile uint32_t *reg(unsigned long off)
 {
-	return (volatile uint32_t *)(uintptr_t)(platform.plic_base + off);
+	return hal_phys_to_virt(platform.plic_base + off);
 }
 
 static uint32_t sources(void)

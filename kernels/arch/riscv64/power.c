@@ -10,7 +10,7 @@ void hal_power_exit(int status)
 {
 	hal_irq_disable();
 	if (platform.test_base) {
-		volatile uint32_t *finisher = (volatile uint32_t *)(uintptr_t)platform.test_base;
+		volatile uint32_t *finisher = hal_phys_to_virt(platform.test_base);
 		*finisher = ((uint32_t)status << 16) | FINISHER_FAIL;
 	}
 	sbi_shutdown(status != 0);

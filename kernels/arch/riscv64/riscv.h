@@ -26,6 +26,18 @@ struct bootinfo;
 #define SSTATUS_SPP (1ul << 8)
 #define SSTATUS_FS (3ul << 13)
 
+/*
+ * The virtual layout (the same under Sv39 and Sv48: under Sv48 the top
+ * 512 GiB hold what Sv39's upper half holds). See mmu.c.
+ */
+#define DIRECT_MAP_BASE 0xffffffc000000000ul /* physical p at DIRECT_MAP_BASE + p */
+#define DIRECT_MAP_SIZE (128ul << 30)
+#define VMAP_BASE 0xffffffe000000000ul
+#define VMAP_SIZE (64ul << 30)
+#define SATP_MODE_SHIFT 60
+#define SATP_SV39 8ul
+#define SATP_SV48 9ul
+
 /* sie / sip bits and the matching scause interrupt codes. */
 #define IRQ_S_SOFT 1
 #define IRQ_S_TIMER 5
@@ -45,13 +57,16 @@ struct riscv_platform {
 	unsigned hart_count;
 	unsigned long harts[64];        /* hart ids of the /cpus entries (first 64) */
 	uint64_t timebase_hz;           /* rdtime ticks per second */
-	uint64_t uart_base;
+	uint64_t uart_base;             /* physical, like every base here */
+	uint64_t uart_size;
 	uint32_t uart_irq;              /* PLIC source, 0 when unknown */
 	uint64_t plic_base;             /* 0 when the tree has no PLIC */
+	uint64_t plic_size;
 	uint32_t plic_sources;          /* riscv,ndev */
 	uint32_t plic_context;          /* the boot hart's S-mode context */
 	bool plic_context_from_dtb;     /* false: computed the QEMU way */
 	uint64_t test_base;             /* sifive,test0 finisher, 0 when absent */
+	uint64_t test_size;
 };
 extern struct riscv_platform platform;
 
@@ -62,11 +77,29 @@ void platform_discover(struct bootinfo *bi, const void *dtb, unsigned long hart)
 void trap_entry(void);
 void riscv_save_regs(struct trap_frame *f);
 void _start(void);
+void context_trampoline(void);
 extern char probe_read_insn[], probe_read_fixup[];
+extern char probe_write_insn[], probe_write_fixup[];
+/* Stores value at addr; true when the store faulted (recovered like
+ * hal_cpu_probe_read). */
+bool riscv_probe_write(uintptr_t addr, uint8_t value);
 extern volatile uint32_t harts_parked;
+extern uint64_t early_root39[512], early_root48[512];
+extern uint64_t kernel_phys_base; /* physical address of __kernel_start */
+extern char boot_stack_guard[], boot_stack_top[], emergency_stack_top[];
+
+/* linker script */
+extern char __kernel_start[], __kernel_end[], __text_start[], __text_end[];
+extern char __rodata_start[], __rodata_end[], __data_start[], __data_end[];
+
+/* mmu.c */
+void mmu_early_init(bool allow_sv48);
+/* Why a page fault at va happened: "not mapped", "protection", ... */
+const char *mmu_fault_cause(uintptr_t va);
 
 /* cpu.c */
 void trap_print_regs(const struct trap_frame *f);
+__attribute__((noreturn)) void riscv_stack_overflow(struct trap_frame *f);
 
 /* uart.c */
 void uart_set_base(uint64_t base);

@@ -6,7 +6,8 @@
 #include "hal/hal.h"
 #include "riscv.h"
 
-/* QEMU virt's UART, used only until the device tree has been read. */
+/* QEMU virt's UART (physical), used only until the device tree has been
+ * read; reached through the direct map like every device. */
 #define UART_EARLY_BASE 0x10000000ul
 
 enum {
@@ -26,17 +27,18 @@ enum {
 #define LSR_THR_EMPTY 0x20
 #define LSR_TX_IDLE 0x40
 
-static volatile uint8_t *uart = (volatile uint8_t *)UART_EARLY_BASE;
+static volatile uint8_t *uart = (volatile uint8_t *)(DIRECT_MAP_BASE + UART_EARLY_BASE);
 
 static uint8_t rx_buf[64];
 static volatile unsigned rx_head, rx_tail; /* written by the irq / by getc */
 static volatile unsigned long tx_irqs;
 
-/* Switches to the UART the device tree names (0 keeps the default). */
+/* Switches to the UART at physical base, as the device tree names it
+ * (0 keeps the default). */
 void uart_set_base(uint64_t base)
 {
 	if (base)
-		uart = (volatile uint8_t *)(uintptr_t)base;
+		uart = hal_phys_to_virt(base);
 }
 
 /* Leaves the firmware's baud rate alone (the divisor depends on a clock the

@@ -2,12 +2,12 @@
 # QEMU boots through its PVH note (-kernel build/x86_64/kernel.bin).
 
 ARCH_CFLAGS := --target=x86_64-unknown-elf -mno-red-zone -mgeneral-regs-only -fno-pic \
-	-mcmodel=small -fno-asynchronous-unwind-tables
+	-mcmodel=kernel -fno-asynchronous-unwind-tables
 ARCH_LDFLAGS := -z max-page-size=0x1000
 NASMFLAGS := -f elf64 -g -F dwarf -I .
 LINKER_SCRIPT := arch/x86_64/linker.ld
-ARCH_SRCS := $(addprefix arch/x86_64/, boot.asm isr.asm boot.c uart.c cpu.c trap.c pic.c \
-	lapic.c time.c arch_tests.c)
+ARCH_SRCS := $(addprefix arch/x86_64/, boot.asm isr.asm context.asm boot.c uart.c cpu.c trap.c \
+	pic.c lapic.c time.c mmu.c arch_tests.c)
 
 # QEMU -kernel loads the ELF itself; debug info only makes it bigger.
 $(BUILD)/kernel.bin: $(BUILD)/kernel.elf

@@ -1,14 +1,22 @@
 ; x86_64 boot entry. One ELF carries two ways in, both entered in 32-bit
-; protected mode with paging off:
+; protected mode with paging off, at the physical load address:
 ;   - a Multiboot2 header (GRUB, `-cdrom` ISO): eax = 0x36d76289, ebx = info;
 ;   - a PVH ELF note (QEMU `-kernel`): ebx = hvm_start_info.
-; Both reach long mode through the same code: identity-map the first 4 GiB
-; with 2 MiB pages (MMIO such as the LAPIC, IOAPIC and HPET lives just below
-; 4 GiB), then jump to arch_boot(protocol, info). The first 2 MiB use 4 KiB
-; pages so that arch_boot can unmap the null page once it has read the boot
-; information (firmware may leave that in page 0) and the boot stack's guard.
+; The kernel is linked at KERNEL_VMA + its physical address (linker.ld), so
+; until paging is on every symbol is used through PHYS(). Both entries build
+; the same boot page tables (2 MiB pages):
+;   - a temporary identity map of the first 4 GiB, only for the jump to the
+;     high half (arch_boot removes it);
+;   - the early direct map: the first 4 GiB at DIRECT_MAP_BASE, where C reads
+;     the boot information (MMIO such as the LAPIC, IOAPIC and HPET lives just
+;     below 4 GiB: that part is uncached);
+;   - the kernel image: the first GiB at KERNEL_VMA.
+; then enter long mode, jump to the high half and call arch_boot(protocol,
+; info). mmu.c replaces all of this with the final tables in hal_mmu_init().
 
 %include "arch/x86_64/boot.inc"
+
+%define PHYS(sym) ((sym) - KERNEL_VMA)
 
 MB2_MAGIC        equ 0xe85250d6
 MB2_BOOT_MAGIC   equ 0x36d76289
@@ -20,6 +28,9 @@ PTE_PWT  equ 1 << 3
 PTE_PCD  equ 1 << 4
 PTE_PS   equ 1 << 7
 UC_FROM_2M equ 0xfe000000 >> 21 ; LAPIC, IOAPIC, HPET, flash: uncached
+PML4_DIRECT equ (DIRECT_MAP_BASE >> 39) & 511
+PML4_KERNEL equ (KERNEL_VMA >> 39) & 511
+PDPT_KERNEL equ (KERNEL_VMA >> 30) & 511
 
 CR0_PE   equ 1 << 0
 CR0_WP   equ 1 << 16
@@ -46,18 +57,19 @@ mb2_header:
 mb2_header_end:
 
 ; ---- PVH entry note. QEMU reads the descriptor as a native-size word, so it
-; is 8 bytes (as in Linux); the section stays 4-aligned as ELF notes are.
+; is 8 bytes (as in Linux); the section stays 4-aligned as ELF notes are. The
+; entry is physical: QEMU jumps there with paging off.
 section .note.Xen note alloc noexec nowrite align=4
 	dd 4                                    ; name size
 	dd 8                                    ; descriptor size
 	dd XEN_ELFNOTE_PHYS32_ENTRY
 	db "Xen", 0
-	dq pvh_entry
+	dq PHYS(pvh_entry)
 
 section .text.boot progbits alloc exec nowrite align=16
 bits 32
 
-; GRUB jumps here (the ELF entry point).
+; GRUB jumps here (the ELF entry point, translated to its physical address).
 global mb2_entry
 mb2_entry:
 	mov edi, BOOT_PROTO_UNKNOWN
@@ -79,7 +91,7 @@ pvh_entry:
 start32:
 	cli
 	cld
-	lgdt [boot_gdtr]
+	lgdt [PHYS(boot_gdtr)]
 	mov eax, BOOT_DS
 	mov ds, eax
 	mov es, eax
@@ -89,24 +101,29 @@ start32:
 	mov ebp, edi                            ; rep stosd uses edi, cpuid ebx
 
 	; Zero .bss (page tables and the stack live there; nothing is on it yet).
-	mov edi, __bss_start
-	mov ecx, __bss_end
+	mov edi, PHYS(__bss_start)
+	mov ecx, PHYS(__bss_end)
 	sub ecx, edi
 	shr ecx, 2
 	xor eax, eax
 	rep stosd
-	mov esp, boot_stack_top
+	mov esp, PHYS(boot_stack_top)
 
 	call check_long_mode
 
-	; PML4[0] -> PDPT; PDPT[0..3] -> four page directories of 2 MiB pages.
-	mov dword [pml4], pdpt + PTE_P + PTE_RW
+	; PML4[0] (identity) and PML4[PML4_DIRECT] -> boot_pdpt, whose first four
+	; entries cover 4 GiB; PML4[511] -> boot_pdpt_kernel, whose entry for
+	; KERNEL_VMA reuses the page directory of the first GiB.
+	mov dword [PHYS(boot_pml4)], PHYS(boot_pdpt) + PTE_P + PTE_RW
+	mov dword [PHYS(boot_pml4) + PML4_DIRECT * 8], PHYS(boot_pdpt) + PTE_P + PTE_RW
+	mov dword [PHYS(boot_pml4) + PML4_KERNEL * 8], PHYS(boot_pdpt_kernel) + PTE_P + PTE_RW
+	mov dword [PHYS(boot_pdpt_kernel) + PDPT_KERNEL * 8], PHYS(boot_pd) + PTE_P + PTE_RW
 	xor ecx, ecx
 .pdpt:
 	mov eax, ecx
 	shl eax, 12
-	add eax, pd + PTE_P + PTE_RW
-	mov [pdpt + ecx * 8], eax
+	add eax, PHYS(boot_pd) + PTE_P + PTE_RW
+	mov [PHYS(boot_pdpt) + ecx * 8], eax
 	inc ecx
 	cmp ecx, 4
 	jne .pdpt
@@ -119,22 +136,12 @@ start32:
 	jb .cached
 	or eax, PTE_PWT | PTE_PCD
 .cached:
-	mov [pd + ecx * 8], eax
+	mov [PHYS(boot_pd) + ecx * 8], eax
 	inc ecx
 	cmp ecx, 4 * 512
 	jne .pd
-	mov dword [pd], boot_pt0 + PTE_P + PTE_RW
-	xor ecx, ecx
-.pt:
-	mov eax, ecx
-	shl eax, 12
-	or eax, PTE_P | PTE_RW
-	mov [boot_pt0 + ecx * 8], eax
-	inc ecx
-	cmp ecx, 512
-	jne .pt
 
-	mov eax, pml4
+	mov eax, PHYS(boot_pml4)
 	mov cr3, eax
 	mov eax, cr4
 	or eax, CR4_PAE
@@ -146,7 +153,7 @@ start32:
 	mov eax, cr0
 	or eax, CR0_PG | CR0_WP | CR0_PE
 	mov cr0, eax
-	jmp BOOT_CS:start64
+	jmp BOOT_CS:PHYS(start64)
 
 ; Halts with a message on COM1 when the CPU cannot run 64-bit code.
 check_long_mode:
@@ -160,7 +167,7 @@ check_long_mode:
 	jz .no
 	ret
 .no:
-	mov esi, no_long_mode_msg
+	mov esi, PHYS(no_long_mode_msg)
 	mov dx, 0x3f8
 .putc:
 	lodsb
@@ -173,8 +180,13 @@ check_long_mode:
 	jmp .halt
 
 bits 64
-; Long mode with the boot GDT; ebp = protocol, esi = info (zero-extended).
+; Long mode, still at the physical address; ebp = protocol, esi = info
+; (zero-extended). Jump to the high half, where the code was linked.
 start64:
+	mov rax, high64
+	jmp rax
+high64:
+	lgdt [rel boot_gdtr64]                  ; the GDT's high address: the identity map goes
 	mov eax, BOOT_DS
 	mov ds, eax
 	mov es, eax
@@ -182,7 +194,7 @@ start64:
 	xor eax, eax
 	mov fs, eax
 	mov gs, eax
-	mov rsp, boot_stack_top
+	lea rsp, [rel boot_stack_top]
 	mov edi, ebp
 	xor ebp, ebp                            ; end of the frame-pointer chain
 	call arch_boot
@@ -202,18 +214,23 @@ boot_gdt:
 	dq 0
 	dq 0x00af9a000000ffff                   ; BOOT_CS: 64-bit code, DPL 0
 	dq 0x00cf92000000ffff                   ; BOOT_DS: data, 4 GiB, DPL 0
-boot_gdtr:
-	dw $ - boot_gdt - 1
-	dd boot_gdt
+boot_gdt_end:
+boot_gdtr:                                      ; for lgdt in 32-bit mode: physical
+	dw boot_gdt_end - boot_gdt - 1
+	dd PHYS(boot_gdt)
+boot_gdtr64:                                    ; and in the high half
+	dw boot_gdt_end - boot_gdt - 1
+	dq boot_gdt
 
-; Placed first in .bss by linker.ld, so it stays in the first 2 MiB.
+; The boot page tables; boot.c extends the early direct map with more page
+; directories when RAM reaches beyond 4 GiB.
 section .bss.boot nobits alloc noexec write align=4096
-pml4:	resb 4096
-pdpt:	resb 4096
-pd:	resb 4 * 4096
-global boot_pt0, boot_stack_guard
-boot_pt0:	resb 4096                       ; the first 2 MiB
-boot_stack_guard:	resb 4096               ; unmapped by arch_boot: overflows fault
+global boot_pml4, boot_pdpt, boot_stack_guard, boot_stack_top
+boot_pml4:	resb 4096
+boot_pdpt:	resb 4096                       ; identity and early direct map
+boot_pdpt_kernel:	resb 4096
+boot_pd:	resb 4 * 4096                   ; the first 4 GiB in 2 MiB pages
+boot_stack_guard:	resb 4096               ; left unmapped by mmu.c: overflows fault
 boot_stack:
 	resb BOOT_STACK_SIZE
 boot_stack_top:

@@ -131,8 +131,9 @@ void hal_cpu_breakpoint(void)
 	__asm__ volatile("int3" ::: "memory");
 }
 
-/* boot.asm leaves the null page out of the identity map, so any address in
- * it faults; not 0 itself, so that it cannot be mistaken for "no address". */
+/* The lower half is unmapped once arch_boot drops the identity map, so any
+ * address in the null page faults; not 0 itself, so that it cannot be
+ * mistaken for "no address". */
 uintptr_t hal_cpu_bad_address(void)
 {
 	return 0x8;

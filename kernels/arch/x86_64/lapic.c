@@ -1,6 +1,7 @@
 /* The local APIC (xAPIC, memory-mapped): interrupt acknowledge and the
  * per-CPU timer that drives the kernel tick. */
 #include "kernel.h"
+#include "hal/hal.h"
 #include "arch/x86_64/x86.h"
 
 #define MSR_APIC_BASE 0x1b
@@ -22,7 +23,7 @@
 #define LVT_TIMER_PERIODIC (1u << 17)
 #define TIMER_DIVIDE_BY_16 0x3
 
-static uint64_t base;
+static uintptr_t base; /* the registers, through the direct map (uncached there) */
 
 static uint32_t rd(uint32_t reg)
 {
@@ -46,7 +47,7 @@ void lapic_init(void)
 	if (msr & APIC_BASE_X2APIC)
 		panic("the firmware left the local APIC in x2APIC mode (not supported yet)");
 	wrmsr(MSR_APIC_BASE, msr | APIC_BASE_ENABLE);
-	base = msr & APIC_BASE_ADDR_MASK;
+	base = (uintptr_t)hal_phys_to_virt(msr & APIC_BASE_ADDR_MASK);
 	wr(LAPIC_TPR, 0);
 	wr(LAPIC_SVR, SVR_ENABLE | VEC_LAPIC_SPURIOUS);
 	wr(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);
@@ -55,7 +56,7 @@ void lapic_init(void)
 
 uint64_t lapic_base(void)
 {
-	return base;
+	return rdmsr(MSR_APIC_BASE) & APIC_BASE_ADDR_MASK;
 }
 
 /* The initial APIC id from CPUID, valid before lapic_init(). */

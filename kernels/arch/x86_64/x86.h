@@ -12,6 +12,28 @@
 
 #define COM1 0x3f8 /* the console UART's I/O ports */
 
+/* The virtual layout (boot.inc mirrors the first two; mmu.c has the rest). */
+#define KERNEL_VMA 0xffffffff80000000ull      /* kernel image: physical + KERNEL_VMA */
+#define DIRECT_MAP_BASE 0xffff800000000000ull /* physical p at DIRECT_MAP_BASE + p */
+
+/* Page-table entry bits. Large (2 MiB / 1 GiB) entries use the same bits
+ * plus PTE_PS; the PAT bits are never set, so the default PAT applies
+ * (PCD|PWT = uncached). */
+#define PTE_P (1ull << 0)
+#define PTE_W (1ull << 1)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_A (1ull << 5)
+#define PTE_D (1ull << 6)
+#define PTE_PS (1ull << 7)
+#define PTE_G (1ull << 8)
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+#define MSR_EFER 0xc0000080
+#define EFER_NXE (1ull << 11)
+#define CR0_WP (1ull << 16)
+
 /* Interrupt vectors. 0-31 are CPU exceptions. The 8259 PICs are remapped to
  * 32-47 and fully masked (only their spurious IRQ 7 / 15 can arrive). */
 #define VEC_PIC_BASE 0x20
@@ -28,6 +50,8 @@ struct trap_frame {
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "isr.asm and x86_save_regs use this layout");
 
 void x86_trap(struct trap_frame *f);
+/* Decodes a page-fault error code into hal_trap_info's access and cause. */
+void x86_page_fault_describe(uint64_t error, unsigned *access, const char **cause);
 void x86_save_regs(struct trap_frame *f);
 void x86_print_regs(const struct trap_frame *f);
 
@@ -37,7 +61,7 @@ void pic_spurious(unsigned irq);
 void lapic_init(void);
 void lapic_eoi(void);
 uint32_t lapic_id(void);
-uint64_t lapic_base(void);
+uint64_t lapic_base(void); /* physical, from the APIC base MSR */
 void lapic_timer_count_down(void);
 uint32_t lapic_timer_current(void);
 void lapic_timer_periodic(uint32_t count);
@@ -81,13 +105,38 @@ static inline uint64_t read_cr2(void)
 	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
 	return v;
 }
-static inline uint32_t mmio_read32(uint64_t addr)
+static inline uint64_t read_cr0(void)
 {
-	return *(volatile uint32_t *)(uintptr_t)addr;
+	uint64_t v;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
 }
-static inline void mmio_write32(uint64_t addr, uint32_t v)
+static inline void write_cr0(uint64_t v)
 {
-	*(volatile uint32_t *)(uintptr_t)addr = v;
+	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+static inline uint64_t read_cr3(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+/* Loading CR3 also flushes every non-global TLB entry. */
+static inline void write_cr3(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+static inline void invlpg(uintptr_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+static inline uint32_t mmio_read32(uintptr_t addr)
+{
+	return *(volatile uint32_t *)addr;
+}
+static inline void mmio_write32(uintptr_t addr, uint32_t v)
+{
+	*(volatile uint32_t *)addr = v;
 }
 
 #endif
