@@ -127,7 +127,7 @@ function describeBuild(result: BuildResult, ctx: ToolContext): string {
   const warnings = result.diagnostics.filter((d) => d.severity === 'warning');
   if (result.ok) {
     const note = warnings.length ? `\n${warnings.length} warning(s), first: ${rel(warnings[0]?.file ?? '')}:${warnings[0]?.line}: ${warnings[0]?.message}` : '';
-    return `${result.arch}: ${result.message.replace(ctx.root + '/', '')} in ${seconds} s${note}`;
+    return `${result.message.replace(`${ctx.root}/`, '')} in ${seconds} s${note}`;
   }
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   const lines = [`${result.arch} build FAILED (make exited with ${result.exitCode ?? 'no status'}) after ${seconds} s`];

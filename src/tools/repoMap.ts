@@ -288,7 +288,10 @@ export function cParser(): Promise<TreeSitterParser> {
 async function loadCParser(): Promise<TreeSitterParser> {
   const runtime = locateWasm('web-tree-sitter.wasm');
   const grammar = locateWasm('tree-sitter-c.wasm');
-  const { Parser, Language } = await import('web-tree-sitter');
+  // require, not import(): bundlers then take the package's CommonJS build, which finds its
+  // place with __dirname; its ES module build needs import.meta.url, which a CJS bundle lacks.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Parser, Language } = require('web-tree-sitter') as typeof import('web-tree-sitter');
   await Parser.init({ locateFile: () => runtime });
   const parser = new Parser();
   parser.setLanguage(await Language.load(grammar));
@@ -301,18 +304,14 @@ async function loadCParser(): Promise<TreeSitterParser> {
  */
 export function locateWasm(file: (typeof TREE_SITTER_WASM)[number]['file']): string {
   const pkg = TREE_SITTER_WASM.find((w) => w.file === file)?.pkg ?? '';
-  const candidates = [join(__dirname, file)];
+  const beside = join(__dirname, file);
+  if (existsSync(beside)) return beside;
   try {
-    candidates.push(require.resolve(`${pkg}/${file}`));
+    return require.resolve(`${pkg}/${file}`);
   } catch {
-    candidates.push(`node_modules/${pkg}/${file}`);
-  }
-  const found = candidates.find((c) => existsSync(c));
-  if (!found) {
     throw new ToolError(
-      `repo_map cannot find ${file} (looked at ${candidates.join(', ')}): run \`npm ci\` when working from source, ` +
-        'or `npm run build`, which copies it into dist/',
+      `repo_map cannot find ${file}: it is neither beside the code (${beside}) nor in the npm package ${pkg}. ` +
+        'From source, run `npm ci`; for dist/, `npm run build` copies it there',
     );
   }
-  return found;
 }

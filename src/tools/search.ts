@@ -81,8 +81,8 @@ export function searchFiles(
   signal?: AbortSignal,
 ): Promise<SearchResult> {
   const rg = engine === 'js' ? undefined : which('rg');
-  if (engine === 'rg' && !rg) throw new ToolError('ripgrep (rg) is not on PATH');
-  return rg ? searchWithRipgrep(rg, root, abs, query, signal) : Promise.resolve(searchWithJs(root, abs, query));
+  if (engine === 'rg' && !rg) return Promise.reject(new ToolError('ripgrep (rg) is not on PATH'));
+  return rg ? searchWithRipgrep(rg, root, abs, query, signal) : Promise.resolve().then(() => searchWithJs(root, abs, query));
 }
 
 function searchWithRipgrep(rg: string, root: string, abs: string, query: SearchQuery, signal?: AbortSignal): Promise<SearchResult> {
