@@ -149,7 +149,7 @@ describe('file tools', () => {
       assert.match(result.output, /^replaced 1 occurrence in kernels\/core\/main\.c at line 6 \(\+1 -1 lines\)\n--- a\/kernels/);
       assert.match(readFileSync(join(root, 'kernels/core/main.c'), 'utf8'), /hello, world/);
       assert.equal(ctx.edits[0]?.kind, 'replace');
-      assert.match(ctx.edits[0]?.diff ?? '', /-    printk\("hello\\n"\);\n\+    printk\("hello, world\\n"\);/);
+      assert.match(ctx.edits[0]?.diff ?? '', /- {4}printk\("hello\\n"\);\n\+ {4}printk\("hello, world\\n"\);/);
     });
 
     it('says where a non-unique search text occurs, and replaces all with occurrence "all"', async () => {

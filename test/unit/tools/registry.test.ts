@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROLE_IDS } from '../../../src/core/roles';
-import type { BootOptions, BootResult, BuildResult, TestRunResult } from '../../../src/kernel';
+import type { BuildResult } from '../../../src/kernel';
 import { writeFileTool } from '../../../src/tools/files';
 import type { KernelHarness } from '../../../src/tools/kernel';
 import { EDIT_TOOLS, KERNEL_TOOLS } from '../../../src/tools/permissions';
@@ -124,8 +124,8 @@ describe('tool registry and role permissions', () => {
       build: (options) => new Promise<BuildResult>((_, reject) => {
         options.signal?.addEventListener('abort', () => { stopped = true; reject(new Error('aborted')); });
       }),
-      boot: (_: BootOptions) => Promise.reject(new Error('unused')) as Promise<BootResult>,
-      test: () => Promise.reject(new Error('unused')) as Promise<TestRunResult>,
+      boot: () => Promise.reject(new Error('unused')),
+      test: () => Promise.reject(new Error('unused')),
     };
     const registry = new ToolRegistry({ kernel: hanging, timeoutsMs: { kernel_build: 20 } });
     const result = await registry.runTool('kernel_build', { arch: 'riscv64' }, context(root));

@@ -28,7 +28,7 @@ describe('search tool', () => {
   });
 
   const query = (over: Partial<SearchQuery>): SearchQuery => ({ pattern: 'x', literal: false, caseSensitive: true, maxResults: 100, ...over });
-  const engines = (['js', ...(which('rg') ? ['rg'] : [])] as const);
+  const engines: ('js' | 'rg')[] = which('rg') ? ['js', 'rg'] : ['js'];
 
   it('has ripgrep on this machine (scripts/setup.sh installs it), so both engines are tested', () => {
     assert.ok(which('rg'), 'rg not on PATH: install ripgrep');
