@@ -7,5 +7,5 @@ export { ToolRegistry, defaultRegistry, runTool, toolsFor, type ToolRegistryOpti
 export { createKernelTools, realHarness, type KernelHarness } from './kernel';
 export { mapCFiles, cParser, type FileMap, type MapEntry } from './repoMap';
 export { searchFiles, type SearchHit, type SearchQuery, type SearchResult } from './search';
-export { sendMessage, readMessages, BROADCAST, type AgentMessage } from './messages';
+export { sendMessage, readMessages, runMessagesDir, BROADCAST, type AgentMessage } from './messages';
 export { splitCommandLine } from './shell';

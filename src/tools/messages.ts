@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { RUNS_DIR } from '../core/runStore';
 import { defineTool, ok, ToolError } from './define';
 import { truncateOutput } from './sandbox';
 import type { ToolContext } from './types';
@@ -23,6 +24,11 @@ export interface AgentMessage {
 }
 
 export const BROADCAST = 'all';
+
+/** Where a run's messages live: `<root>/.auton/runs/<run>/messages` (ToolContext.messagesDir). */
+export function runMessagesDir(root: string, runId: string): string {
+  return join(root, RUNS_DIR, runId, 'messages');
+}
 const RECIPIENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Appends a message to its recipient's file and returns it. */

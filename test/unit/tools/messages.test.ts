@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readMessages, sendMessage, type AgentMessage } from '../../../src/tools/messages';
+import { readMessages, runMessagesDir, sendMessage, type AgentMessage } from '../../../src/tools/messages';
 import { runTool } from '../../../src/tools/registry';
 import { context, removeDir, scratchDir } from './helpers';
 
@@ -9,10 +9,14 @@ describe('message tools', () => {
   let root: string;
   let messagesDir: string;
   beforeEach(() => {
-    root = scratchDir('messages-root');
-    messagesDir = join(scratchDir('messages'), 'runs/run1/messages');
+    root = scratchDir('messages');
+    messagesDir = runMessagesDir(root, 'run1');
   });
   afterEach(() => removeDir(root));
+
+  it('keeps a run\'s messages under .auton/runs/<run>/messages', () => {
+    assert.equal(runMessagesDir('/repo', 'r7'), '/repo/.auton/runs/r7/messages');
+  });
 
   it('sends to a role or a task as JSONL with sender and time, and each reads its own', async () => {
     const reviewer = context(root, 'reviewer', { taskId: 'review-mm', messagesDir });
