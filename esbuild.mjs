@@ -1,6 +1,8 @@
 // Bundles the extension and the CLI into dist/, and (with --tests) the extension test suites
 // into out/ for the extension host. `--production` minifies and drops source maps (the .vsix).
-import { chmod, readdir } from 'node:fs/promises';
+// The tree-sitter WebAssembly files (repo_map's C parser) are copied next to the bundles, where
+// src/tools/repoMap.ts looks for them first.
+import { chmod, copyFile, mkdir, readdir } from 'node:fs/promises';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -34,5 +36,12 @@ if (tests) {
   });
 }
 
+const wasm = [
+  'node_modules/web-tree-sitter/web-tree-sitter.wasm',
+  'node_modules/tree-sitter-c/tree-sitter-c.wasm',
+];
+
 await Promise.all(builds.map((options) => esbuild.build(options)));
 await chmod('dist/cli.js', 0o755);
+await mkdir('dist', { recursive: true });
+await Promise.all(wasm.map((file) => copyFile(file, `dist/${file.split('/').pop()}`)));

@@ -21,6 +21,8 @@ export interface ToolContext {
   shellAllowlist?: string[];
   /** Folder for file-based messages between agents (.auton/runs/<id>/messages). */
   messagesDir?: string;
+  /** Commit the task started from; git_diff compares the worktree with it (default HEAD). */
+  baseRef?: string;
 }
 
 export interface EditRecord {
