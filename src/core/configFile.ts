@@ -15,20 +15,25 @@ export interface ProjectConfig extends ConfigResult {
   readonly fileFound: boolean;
 }
 
-export function loadProjectConfig(root: string, env: Readonly<Record<string, string | undefined>>): ProjectConfig {
+/** `extra` layers (e.g. command-line options) win over the file and the environment. */
+export function loadProjectConfig(
+  root: string,
+  env: Readonly<Record<string, string | undefined>>,
+  extra: readonly ConfigLayer[] = [],
+): ProjectConfig {
   const file = join(root, PROJECT_CONFIG_FILE);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return { ...resolveConfig([envLayer(env)]), file, fileFound: false };
+      return { ...resolveConfig([envLayer(env), ...extra]), file, fileFound: false };
     }
     throw error;
   }
 
   const fileProblem = (message: string): ProjectConfig => {
-    const result = resolveConfig([envLayer(env)]);
+    const result = resolveConfig([envLayer(env), ...extra]);
     const problem = { key: '', source: PROJECT_CONFIG_FILE, message };
     return { ...result, problems: [problem, ...result.problems], file, fileFound: true };
   };
@@ -45,5 +50,5 @@ export function loadProjectConfig(root: string, env: Readonly<Record<string, str
     source: PROJECT_CONFIG_FILE,
     values: flattenSettings(tree as Record<string, unknown>),
   };
-  return { ...resolveConfig([fileLayer, envLayer(env)]), file, fileFound: true };
+  return { ...resolveConfig([fileLayer, envLayer(env), ...extra]), file, fileFound: true };
 }

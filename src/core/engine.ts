@@ -212,7 +212,7 @@ export class Engine {
         this.failRun(`architect: ${out.reason}`);
         return false;
       }
-      const commit = await this.deps.workspace.commitAll(this.integrationPath, `architect: interfaces for "${this.goal}"`, 'AUTON Architect');
+      const commit = await this.deps.workspace.commitAll(this.integrationPath, `architect: interfaces for "${this.goal}"`, 'architect');
       if (!commit) {
         this.event('architect.done', { commit: this.integrationGood, headers: [] });
         return true;
@@ -273,13 +273,13 @@ export class Engine {
       this.event('task.state', { task: task.id, state: 'developing', reason: null, attempts: attempt });
       this.progress(`task ${task.id}: developing (attempt ${attempt} of ${maxAttempts})`);
       const dev = await this.agent<DeveloperReport>('developer', AGENTS.developer as AgentDefinition<DeveloperReport>,
-        this.developerPrompt(task, rt), wt.path, task.id, task.arch);
+        this.developerPrompt(task, rt), wt.path, task.id, task.arch, rt.base);
       if (!dev.ok) {
         if (dev.kind === 'cancelled') throw new AgentStopped();
         this.setTask(task.id, 'failed', `developer: ${dev.reason}`);
         return;
       }
-      const commit = await this.deps.workspace.commitAll(wt.path, `${task.id}: ${firstLine(dev.output.summary)}`, 'AUTON Developer');
+      const commit = await this.deps.workspace.commitAll(wt.path, `${task.id}: ${firstLine(dev.output.summary)}`, 'developer');
       const diff = await this.deps.workspace.diff(wt.path, rt.base ?? head);
       if (!commit && !diff.trim()) {
         rt.feedback = ['You made no change to the tree. Implement the task with write_file / replace_in_file.'];
@@ -296,7 +296,7 @@ export class Engine {
 
       this.setTask(task.id, 'reviewing');
       const review = await this.agent<Review>('reviewer', AGENTS.reviewer as AgentDefinition<Review>,
-        `Task:\n${describeTask(task)}\n\nDeveloper's summary: ${dev.output.summary}\n\nDiff:\n${clip(diff, 60_000)}`, wt.path, task.id, task.arch);
+        `Task:\n${describeTask(task)}\n\nDeveloper's summary: ${dev.output.summary}\n\nDiff:\n${clip(diff, 60_000)}`, wt.path, task.id, task.arch, rt.base);
       if (!review.ok) {
         if (review.kind === 'cancelled') throw new AgentStopped();
         this.setTask(task.id, 'failed', `reviewer: ${review.reason}`);
@@ -459,7 +459,7 @@ export class Engine {
 
   private async testerAnalysis(task: TaskNode, root: string, failures: string): Promise<string> {
     const out = await this.agent<TestReport>('tester', AGENTS.tester as AgentDefinition<TestReport>,
-      `Task:\n${describeTask(task)}\n\nResults of building and booting it in QEMU:\n${failures}`, root, task.id, task.arch);
+      `Task:\n${describeTask(task)}\n\nResults of building and booting it in QEMU:\n${failures}`, root, task.id, task.arch, this.rt(task.id).base);
     if (!out.ok) return out.kind === 'cancelled' ? '' : `(no tester analysis: ${out.reason})`;
     this.event('test.report', { task: task.id, report: out.output });
     return `Tester's analysis: ${out.output.analysis}`;
@@ -467,13 +467,13 @@ export class Engine {
 
   // ---- agents -------------------------------------------------------------
 
-  private async agent<Out>(role: RoleId, def: AgentDefinition<Out>, prompt: string, root: string, taskId: string, arches: readonly string[]) {
+  private async agent<Out>(role: RoleId, def: AgentDefinition<Out>, prompt: string, root: string, taskId: string, arches: readonly string[], baseRef?: string) {
     this.checkRunning();
     const llm = this.deps.llmFor(role);
     const tools = this.deps.tools.toolsFor(role);
     const ctx: ToolContext = {
       root, runId: this.runId, taskId, role, arches: [...arches], signal: this.abort.signal,
-      messagesDir: `${this.log.dir}/messages`, shellAllowlist: this.deps.settings.shellAllowlist,
+      messagesDir: `${this.log.dir}/messages`, shellAllowlist: this.deps.settings.shellAllowlist, baseRef,
       onEdit: (edit) => this.event('edit', { task: taskId, role, path: edit.path, kind: edit.kind, diff: clip(edit.diff, 4000) }),
     };
     this.event('agent.started', { role, task: taskId, model: llm.id });
