@@ -276,7 +276,7 @@ export class Engine {
         this.developerPrompt(task, rt), wt.path, task.id, task.arch, rt.base);
       if (!dev.ok) {
         if (dev.kind === 'cancelled') throw new AgentStopped();
-        this.setTask(task.id, 'failed', `developer: ${dev.reason}`);
+        this.setTask(task.id, 'failed', `developer: ${dev.reason}`, dev.kind === 'llm');
         return;
       }
       const commit = await this.deps.workspace.commitAll(wt.path, `${task.id}: ${firstLine(dev.output.summary)}`, 'developer');
@@ -299,7 +299,7 @@ export class Engine {
         `Task:\n${describeTask(task)}\n\nDeveloper's summary: ${dev.output.summary}\n\nDiff:\n${clip(diff, 60_000)}`, wt.path, task.id, task.arch, rt.base);
       if (!review.ok) {
         if (review.kind === 'cancelled') throw new AgentStopped();
-        this.setTask(task.id, 'failed', `reviewer: ${review.reason}`);
+        this.setTask(task.id, 'failed', `reviewer: ${review.reason}`, review.kind === 'llm');
         return;
       }
       this.gate(task.id, 'review', review.output.verdict === 'approve', review.output.summary, { comments: review.output.comments });
@@ -513,13 +513,14 @@ export class Engine {
     return r;
   }
 
-  private setTask(id: string, state: TaskState, reason?: string): void {
+  /** retryable: the failure came from the provider, not the work; resume tries the task again. */
+  private setTask(id: string, state: TaskState, reason?: string, retryable = false): void {
     const graph = this.graph;
     if (!graph) return;
     const before = graph.get(id).state;
     if (before === state) return;
     graph.setState(id, state, reason);
-    this.event('task.state', { task: id, state, reason: reason ?? null, attempts: graph.get(id).attempts });
+    this.event('task.state', { task: id, state, reason: reason ?? null, attempts: graph.get(id).attempts, ...(retryable ? { retryable } : {}) });
     if (state === 'failed') this.progress(`task ${id} failed: ${reason ?? ''}`);
     else this.progress(`task ${id}: ${state}`);
   }
@@ -530,7 +531,11 @@ export class Engine {
     if (!graph) return;
     const final = new Map<string, { state: TaskState; reason?: string; attempts: number }>();
     for (const e of events) {
-      if (e.type === 'task.state') final.set(String(e.task), { state: e.state as TaskState, reason: (e.reason as string | null) ?? undefined, attempts: Number(e.attempts ?? 0) });
+      if (e.type === 'task.state') {
+        // A task that failed because the provider failed gets another chance on resume.
+        const state = e.state === 'failed' && e.retryable === true ? 'ready' : e.state as TaskState;
+        final.set(String(e.task), { state, reason: (e.reason as string | null) ?? undefined, attempts: Math.max(0, Number(e.attempts ?? 0) - (state === 'ready' ? 1 : 0)) });
+      }
       if (e.type === 'task.branch') {
         const rt = this.rt(String(e.task));
         rt.base = String(e.base);

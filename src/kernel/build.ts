@@ -107,12 +107,25 @@ export async function buildKernel(o: BuildOptions): Promise<BuildResult> {
     ? `built ${o.arch} ${target === 'iso' ? artifacts.iso : artifacts.bin}${sizeNote(target === 'iso' ? artifacts.iso : artifacts.bin)}`
     : firstError
       ? `${o.arch} build failed: ${firstError.file}:${firstError.line}:${firstError.column}: ${firstError.message}`
-      : `${o.arch} build failed (make exited with ${code}): ${lastLines(output, 3)}`;
+      : `${o.arch} build failed (make exited with ${code}): ${toolErrors(output) || lastLines(output, 3)}`;
   return { ok, arch: o.arch, exitCode: code, output, diagnostics, durationMs: Date.now() - started, artifacts, message };
 }
 
 function sizeNote(path: string | undefined): string {
   return path && existsSync(path) ? ` (${statSync(path).size} bytes)` : '';
+}
+
+/** Errors from the linker, nasm or make itself ("ld.lld: error: duplicate symbol: x" and its context lines). */
+function toolErrors(output: string): string {
+  const lines = output.split(/\r?\n/);
+  const picked: string[] = [];
+  for (const [i, line] of lines.entries()) {
+    if (!/\berror:/.test(line) || line.startsWith('make')) continue;
+    picked.push(line.trim());
+    for (const next of lines.slice(i + 1, i + 4)) if (next.startsWith('>>>')) picked.push(next.trim());
+    if (picked.length >= 8) break;
+  }
+  return picked.join(' | ');
 }
 
 function lastLines(text: string, n: number): string {
