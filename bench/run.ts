@@ -2,10 +2,12 @@
 import { resolve } from 'node:path';
 import { benchBoot } from './boot';
 import { benchKernel } from './kernel';
+import { benchOrchestrator } from './orchestrator';
 
 const benches: Record<string, (root: string) => Promise<void>> = {
   boot: benchBoot,
   kernel: benchKernel,
+  orchestrator: benchOrchestrator,
 };
 
 async function main(): Promise<void> {
