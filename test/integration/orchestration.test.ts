@@ -256,12 +256,12 @@ describe('orchestration engine (real git, QEMU, SDKs against a scripted server)'
       if (turn === 0) return { toolCalls: [{ name: 'read_file', input: { path: '../../../../etc/passwd' } }, { name: 'write_file', input: { path: '/tmp/auton-escape-test', content: 'x' } }] };
       if (turn === 1) return call('shell', { command: 'rm -rf /' });
       if (turn === 2) return call('no_such_tool', {});
-      const results = lastResults(req);
-      assert.ok(results.every((r) => r.isError));
+      if (turn === 3 && !lastResults(req).every((r) => r.isError)) return { text: 'expected an error for the unknown tool' };
       return developerTurn(req, featureFile(taskOf(req)), 3);
     }));
     const engine = await makeEngine(repo, { url: server.url });
     const out = await engine.run('try to escape');
+    assert.equal(out.status, 'succeeded', out.reason);
     assert.ok(!existsSync('/tmp/auton-escape-test'));
     const tools = events(repo, out.runId).filter((e) => e.type === 'tool' && e.task === 'sandboxed');
     assert.deepEqual(tools.slice(0, 4).map((e) => e.ok), [false, false, false, false]);
