@@ -275,10 +275,13 @@ function describe(error: unknown): string {
 }
 
 /** The message inside a provider's error body, if it has one. */
+/** What the provider said, on one line: HTML tags dropped, blanks collapsed, at most 200 characters. */
 function providerMessage(error: HttpErrorLike): string {
   const body = error.error as { error?: { message?: unknown }; message?: unknown } | undefined;
   const inner = body?.error?.message ?? body?.message;
-  return typeof inner === 'string' && inner !== '' ? inner : error.message;
+  const text = typeof inner === 'string' && inner !== '' ? inner : error.message;
+  const line = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
 /** Turns anything an SDK call threw into an LlmError with a message that says what to do. */
