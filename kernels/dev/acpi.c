@@ -40,16 +40,24 @@ static bool checksum_ok(const uint8_t *p, size_t len)
 	return sum == 0;
 }
 
-/* A valid RSDP at p (len bytes readable): signature and the ACPI 1.0
- * checksum; the extended checksum too for revision 2 and later. */
-static bool rsdp_valid(const uint8_t *p, size_t len)
+/* An RSDP's ACPI 1.0 part at p (20 bytes readable): signature and checksum. */
+static bool rsdp_v1_valid(const uint8_t *p)
 {
-	if (len < RSDP_V1_LEN || memcmp(p, "RSD PTR ", 8) != 0 || !checksum_ok(p, RSDP_V1_LEN))
-		return false;
-	if (p[15] < 2)
-		return true;
+	return memcmp(p, "RSD PTR ", 8) == 0 && checksum_ok(p, RSDP_V1_LEN);
+}
+
+/* The extended part of a revision 2+ RSDP (len bytes readable): its length
+ * fits and the extended checksum over that length holds. */
+static bool rsdp_v2_valid(const uint8_t *p, size_t len)
+{
 	uint32_t xlen = le32(p + 20);
 	return len >= RSDP_V2_LEN && xlen >= RSDP_V2_LEN && xlen <= len && checksum_ok(p, xlen);
+}
+
+/* A valid RSDP at p with len bytes readable. */
+static bool rsdp_valid(const uint8_t *p, size_t len)
+{
+	return len >= RSDP_V1_LEN && rsdp_v1_valid(p) && (p[15] < 2 || rsdp_v2_valid(p, len));
 }
 
 uint64_t acpi_find_rsdp(const void *area, size_t len, uint64_t area_pa)
@@ -235,7 +243,7 @@ int acpi_parse(const struct acpi_mem *m, uint64_t rsdp_pa, struct acpi_info *out
 {
 	memset(out, 0, sizeof(*out));
 	const uint8_t *r = m->map(m->ctx, rsdp_pa, RSDP_V1_LEN);
-	if (!r || !rsdp_valid(r, RSDP_V1_LEN)) {
+	if (!r || !rsdp_v1_valid(r)) {
 		*err = "acpi: no valid RSDP (signature or checksum)";
 		return -EINVAL;
 	}
@@ -248,7 +256,7 @@ int acpi_parse(const struct acpi_mem *m, uint64_t rsdp_pa, struct acpi_info *out
 		uint32_t xlen = r2 ? le32(r2 + 20) : 0;
 		if (xlen >= RSDP_V2_LEN && xlen <= PAGE_SIZE)
 			r2 = m->map(m->ctx, rsdp_pa, xlen);
-		if (!r2 || xlen < RSDP_V2_LEN || xlen > PAGE_SIZE || !rsdp_valid(r2, xlen)) {
+		if (!r2 || xlen < RSDP_V2_LEN || xlen > PAGE_SIZE || !rsdp_v2_valid(r2, xlen)) {
 			*err = "acpi: RSDP revision 2 with a bad length or extended checksum";
 			return -EINVAL;
 		}
