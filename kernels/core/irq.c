@@ -51,17 +51,21 @@ int irq_attach(uint32_t irq, unsigned flags, const char *name, irq_handler_t fn,
 	unsigned long s = spin_lock_irqsave(&irq_lock);
 	struct irq_line *l = find_line(irq);
 	int err = 0;
-	if (l && l->flags != flags) {
+	if (l && l->actions && l->flags != flags) {
 		err = -EINVAL;
-	} else if (!l) {
+	} else if (!l || !l->actions) {
+		/* First handler (again, after the last one left): route the line. */
 		err = hal_irq_route(irq, flags);
-		if (!err) {
+		if (!err && !l) {
 			l = fresh;
 			fresh = NULL;
 			l->irq = irq;
-			l->flags = flags;
 			l->next = lines;
 			lines = l;
+		}
+		if (!err) {
+			l->flags = flags;
+			l->unclaimed = 0;
 		}
 	}
 	if (!err) {
