@@ -9,7 +9,7 @@
 #define ARP_REQUEST 1
 #define ARP_REPLY 2
 #define ARP_FRAME_LEN (ETH_HLEN + 28)
-#define ARP_RETRY_MS 250
+#define ARP_RETRY_MS 100
 
 const uint8_t NET_GUEST_IP[4] = { 10, 0, 2, 15 };
 const uint8_t NET_GATEWAY_IP[4] = { 10, 0, 2, 2 };
@@ -72,12 +72,17 @@ int arp_resolve(struct netdev *nd, const uint8_t ip[4], uint8_t mac[ETH_ALEN], l
 	return -ETIMEDOUT;
 }
 
+/* QEMU's e1000 model keeps its receiver shut for one second after the
+ * driver enables it (a workaround for another guest), so the first answer
+ * can take that long: the wait is generous. */
+#define BOOT_ARP_TIMEOUT_MS 3000
+
 void net_boot_check(void)
 {
 	char mac_s[18];
 	for (struct netdev *nd = netdev_next(NULL); nd; nd = netdev_next(nd)) {
 		uint8_t mac[ETH_ALEN];
-		if (arp_resolve(nd, NET_GATEWAY_IP, mac, 2000) == 0)
+		if (arp_resolve(nd, NET_GATEWAY_IP, mac, BOOT_ARP_TIMEOUT_MS) == 0)
 			printk("[NET] arp 10.0.2.2 is-at %s via %s\n", mac_to_string(mac, mac_s), nd->name);
 		else
 			printk("[NET] arp 10.0.2.2 no reply via %s (sent %llu, received %llu frames)\n",
