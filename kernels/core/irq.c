@@ -1,7 +1,8 @@
 /* Device interrupt handlers: a short list per interrupt line, walked by
  * kernel_irq_dispatch() which the arch calls from its interrupt entry. The
- * lists change only with interrupts masked (irq_lock), so the dispatcher,
- * which runs with interrupts masked, never sees one half-changed. */
+ * lists change only under irq_lock, with interrupts masked; one CPU takes
+ * interrupts, so the dispatcher (interrupts masked too) never sees a list
+ * half-changed and needs no lock. */
 #include "kernel.h"
 #include "hal/hal.h"
 #include "irq.h"

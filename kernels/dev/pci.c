@@ -199,8 +199,6 @@ static void scan_bus(struct pci_host *h, unsigned bus, struct pci_dev *upstream,
 	}
 }
 
-void pci_assign_resources(struct pci_host *h);
-
 unsigned pci_add_host(struct pci_host *h)
 {
 	uint8_t visited[32] = { 0 };

@@ -148,9 +148,11 @@ unsigned pci_device_count(void);
  * (0: from the start of the list), or 0. The list walk is bounded (48
  * entries, offsets inside the header), so a looping list ends. */
 unsigned pci_find_capability(const struct pci_dev *d, uint8_t id, unsigned after);
-/* Sizes one function's BARs (decode off while probing). Called by the scan;
- * exposed for the tests. */
+/* Sizes one function's BARs (decode off while probing). Called by the scan. */
 void pci_size_bars(struct pci_dev *d);
+/* Places every BAR and bridge window of a host the kernel owns (h->assign),
+ * after its scan (pci_bar.c). */
+void pci_assign_resources(struct pci_host *h);
 /* Turns on memory and I/O decoding for the BARs it has, and bus mastering
  * (DMA) when asked; INTx stays enabled. */
 void pci_enable(struct pci_dev *d, bool bus_master);
