@@ -109,10 +109,13 @@ static const uint8_t *table_at(const struct acpi_mem *m, uint64_t pa, struct acp
 }
 
 /* The MADT: CPUs, IOAPICs, overrides. Any malformed entry rejects the whole
- * table (what was gathered from it is dropped). */
+ * table (what was gathered from it is dropped). Not reentrant (a static
+ * scratch copy keeps 3 KiB off the stack): ACPI is parsed by one thread. */
 static void parse_madt(const uint8_t *t, uint32_t len, uint64_t pa, struct acpi_info *out)
 {
-	struct acpi_info m = { 0 };
+	/* Gathered in a scratch copy, committed only when the whole table is good. */
+	static struct acpi_info m;
+	memset(&m, 0, sizeof(m));
 	const char *why = NULL;
 	if (len < 44) {
 		reject(out, "APIC", pa, "shorter than its fixed part");

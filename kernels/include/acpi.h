@@ -92,7 +92,8 @@ struct acpi_mem {
 
 /* Parses the tables reachable from the RSDP at rsdp_pa into *out. Returns
  * 0, or -EINVAL with *err naming what was wrong with the RSDP or the root
- * table (then *out holds nothing usable). */
+ * table (then *out holds nothing usable). Not reentrant: one thread parses
+ * (boot, then the tests). */
 int acpi_parse(const struct acpi_mem *mem, uint64_t rsdp_pa, struct acpi_info *out,
 	       const char **err);
 /* The same over the firmware's real memory: each table is mapped read-only
