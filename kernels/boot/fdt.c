@@ -301,7 +301,7 @@ bool fdt_is_compatible(const struct fdt *f, int node, const char *compat)
 }
 
 /* Next BEGIN_NODE in document order after node `after` (or the root). */
-static int next_node(const struct fdt *f, int after)
+int fdt_next_node(const struct fdt *f, int after)
 {
 	int off, next, tok;
 	if (after < 0)
@@ -320,7 +320,7 @@ static int next_node(const struct fdt *f, int after)
 
 int fdt_find_compatible(const struct fdt *f, int after, const char *compat)
 {
-	for (int n = next_node(f, after); n >= 0; n = next_node(f, n))
+	for (int n = fdt_next_node(f, after); n >= 0; n = fdt_next_node(f, n))
 		if (fdt_is_compatible(f, n, compat))
 			return n;
 	return FDT_ERR;
@@ -328,7 +328,7 @@ int fdt_find_compatible(const struct fdt *f, int after, const char *compat)
 
 int fdt_find_device_type(const struct fdt *f, int after, const char *type)
 {
-	for (int n = next_node(f, after); n >= 0; n = next_node(f, n)) {
+	for (int n = fdt_next_node(f, after); n >= 0; n = fdt_next_node(f, n)) {
 		int len;
 		const char *p = fdt_prop(f, n, "device_type", &len);
 		if (p && len > 0 && strnlen(p, (size_t)len) < (size_t)len && strcmp(p, type) == 0)
@@ -341,7 +341,7 @@ int fdt_find_phandle(const struct fdt *f, uint32_t phandle)
 {
 	if (phandle == 0 || phandle == 0xffffffffu)
 		return FDT_ERR;
-	for (int n = 0; n >= 0; n = next_node(f, n)) {
+	for (int n = 0; n >= 0; n = fdt_next_node(f, n)) {
 		uint32_t ph = fdt_prop_u32(f, n, "phandle", 0);
 		if (!ph)
 			ph = fdt_prop_u32(f, n, "linux,phandle", 0);
@@ -457,4 +457,187 @@ int fdt_reserved(const struct fdt *f, uint64_t *base, uint64_t *size, int max)
 		n++;
 	}
 	return FDT_ERR; /* no terminating entry */
+}
+
+const char *fdt_prop_string(const struct fdt *f, int node, const char *name, int index)
+{
+	int len;
+	const char *p = fdt_prop(f, node, name, &len);
+	for (int i = 0, n = 0; p && i < len; n++) {
+		size_t l = strnlen(p + i, (size_t)(len - i));
+		if (l == (size_t)(len - i))
+			return NULL; /* unterminated */
+		if (n == index)
+			return p + i;
+		i += (int)l + 1;
+	}
+	return NULL;
+}
+
+int fdt_range(const struct fdt *f, int node, int index, struct fdt_range *out)
+{
+	int parent = fdt_parent(f, node), len;
+	const uint8_t *r = fdt_prop(f, node, "ranges", &len);
+	if (parent < 0 || !r || index < 0)
+		return FDT_ERR;
+	int ca = (int)fdt_prop_u32(f, node, "#address-cells", 2);
+	int sc = (int)fdt_prop_u32(f, node, "#size-cells", 1);
+	int pa = (int)fdt_prop_u32(f, parent, "#address-cells", 2);
+	if (ca < 1 || ca > 3 || pa < 1 || pa > 3 || sc < 1 || sc > 2)
+		return FDT_ERR;
+	int entry = 4 * (ca + pa + sc);
+	if (len % entry || (index + 1) * entry > len)
+		return FDT_ERR;
+	const uint8_t *e = r + index * entry;
+	out->space = ca == 3 ? be32(e) : 0;
+	out->child = read_cells(ca == 3 ? e + 4 : e, ca == 3 ? 2 : ca);
+	out->cpu = read_cells(e + 4 * ca, pa);
+	out->size = read_cells(e + 4 * (ca + pa), sc);
+	return translate(f, parent, &out->cpu);
+}
+
+/* A u32 property that must be present (FDT_ERR otherwise). */
+static int prop_cells_required(const struct fdt *f, int node, const char *name)
+{
+	int len;
+	const uint8_t *p = fdt_prop(f, node, name, &len);
+	return p && len == 4 ? (int)be32(p) : FDT_ERR;
+}
+
+static bool has_prop(const struct fdt *f, int node, const char *name)
+{
+	return fdt_prop(f, node, name, NULL) != NULL;
+}
+
+int fdt_interrupt_parent(const struct fdt *f, int node)
+{
+	int n = node;
+	for (int guard = 0; guard < FDT_MAX_DEPTH; guard++) {
+		int len;
+		const uint8_t *ip = fdt_prop(f, n, "interrupt-parent", &len);
+		if (ip && len == 4)
+			n = fdt_find_phandle(f, be32(ip));
+		else if (ip)
+			return FDT_ERR;
+		else
+			n = fdt_parent(f, n);
+		if (n < 0)
+			return FDT_ERR;
+		if (has_prop(f, n, "#interrupt-cells"))
+			return n;
+	}
+	return FDT_ERR;
+}
+
+int fdt_irq_map(const struct fdt *f, int nexus, const uint32_t *unit_in, int unit_cells,
+		const uint32_t *spec_in, int spec_cells, struct fdt_irq *out)
+{
+	uint32_t unit[3], spec[FDT_MAX_IRQ_CELLS];
+	if (unit_cells < 0 || unit_cells > 3 || spec_cells < 1 || spec_cells > FDT_MAX_IRQ_CELLS)
+		return FDT_ERR;
+	memcpy(unit, unit_in, 4 * (size_t)unit_cells);
+	memcpy(spec, spec_in, 4 * (size_t)spec_cells);
+	for (int hop = 0; hop < FDT_MAX_DEPTH; hop++) {
+		if (nexus < 0 || prop_cells_required(f, nexus, "#interrupt-cells") != spec_cells)
+			return FDT_ERR;
+		if (has_prop(f, nexus, "interrupt-controller")) {
+			out->controller = nexus;
+			out->cells = spec_cells;
+			memcpy(out->spec, spec, 4 * (size_t)spec_cells);
+			return 0;
+		}
+		int len, mlen;
+		const uint8_t *map = fdt_prop(f, nexus, "interrupt-map", &len);
+		const uint8_t *mask = fdt_prop(f, nexus, "interrupt-map-mask", &mlen);
+		int child = unit_cells + spec_cells;
+		if (!map || (mask && mlen != 4 * child))
+			return FDT_ERR;
+		int off = 0, next = FDT_ERR;
+		while (off < len && next < 0) {
+			if (len - off < 4 * (child + 1))
+				return FDT_ERR;
+			const uint8_t *e = map + off;
+			int parent = fdt_find_phandle(f, be32(e + 4 * child));
+			int pac = parent < 0 ? FDT_ERR : (int)fdt_prop_u32(f, parent, "#address-cells", 0);
+			int psc = parent < 0 ? FDT_ERR : prop_cells_required(f, parent, "#interrupt-cells");
+			if (parent < 0 || pac < 0 || pac > 3 || psc < 1 || psc > FDT_MAX_IRQ_CELLS)
+				return FDT_ERR;
+			int entry = 4 * (child + 1 + pac + psc);
+			if (len - off < entry)
+				return FDT_ERR;
+			bool match = true;
+			for (int i = 0; i < child && match; i++) {
+				uint32_t want = i < unit_cells ? unit[i] : spec[i - unit_cells];
+				uint32_t m = mask ? be32(mask + 4 * i) : 0xffffffffu;
+				match = (want & m) == (be32(e + 4 * i) & m);
+			}
+			if (match) {
+				const uint8_t *p = e + 4 * (child + 1);
+				for (int i = 0; i < pac; i++)
+					unit[i] = be32(p + 4 * i);
+				for (int i = 0; i < psc; i++)
+					spec[i] = be32(p + 4 * (pac + i));
+				unit_cells = pac;
+				spec_cells = psc;
+				next = parent;
+			}
+			off += entry;
+		}
+		if (next < 0)
+			return FDT_ERR;
+		nexus = next;
+	}
+	return FDT_ERR;
+}
+
+/* The first reg address of node, as unit_cells raw cells (zeros when it has
+ * no reg): the unit address a nexus matches a device by. */
+static void unit_address(const struct fdt *f, int node, int unit_cells, uint32_t *unit)
+{
+	int len;
+	const uint8_t *reg = fdt_prop(f, node, "reg", &len);
+	for (int i = 0; i < unit_cells; i++)
+		unit[i] = reg && len >= 4 * (i + 1) ? be32(reg + 4 * i) : 0;
+}
+
+int fdt_irq(const struct fdt *f, int node, int index, struct fdt_irq *out)
+{
+	int len, parent = FDT_ERR, cells = 0;
+	const uint8_t *p = fdt_prop(f, node, "interrupts-extended", &len);
+	const uint8_t *spec = NULL;
+	if (index < 0)
+		return FDT_ERR;
+	if (p) {
+		for (int off = 0, i = 0; off < len; i++) {
+			if (len - off < 4)
+				return FDT_ERR;
+			parent = fdt_find_phandle(f, be32(p + off));
+			cells = parent < 0 ? FDT_ERR : prop_cells_required(f, parent, "#interrupt-cells");
+			if (cells < 1 || cells > FDT_MAX_IRQ_CELLS || len - off - 4 < 4 * cells)
+				return FDT_ERR;
+			if (i == index) {
+				spec = p + off + 4;
+				break;
+			}
+			off += 4 * (cells + 1);
+		}
+	} else {
+		p = fdt_prop(f, node, "interrupts", &len);
+		parent = p ? fdt_interrupt_parent(f, node) : FDT_ERR;
+		cells = parent < 0 ? FDT_ERR : prop_cells_required(f, parent, "#interrupt-cells");
+		if (cells < 1 || cells > FDT_MAX_IRQ_CELLS || len % (4 * cells))
+			return FDT_ERR;
+		if ((index + 1) * 4 * cells <= len)
+			spec = p + index * 4 * cells;
+	}
+	if (!spec)
+		return FDT_ERR;
+	uint32_t s[FDT_MAX_IRQ_CELLS], unit[3];
+	for (int i = 0; i < cells; i++)
+		s[i] = be32(spec + 4 * i);
+	int unit_cells = (int)fdt_prop_u32(f, parent, "#address-cells", 0);
+	if (unit_cells > 3)
+		return FDT_ERR;
+	unit_address(f, node, unit_cells, unit);
+	return fdt_irq_map(f, parent, unit, unit_cells, s, cells, out);
 }

@@ -2,11 +2,13 @@
  * the tests or the benchmark when asked, then sleeps. */
 #include "kernel.h"
 #include "bootinfo.h"
+#include "dev.h"
 #include "hal/hal.h"
 #include "ipc.h"
 #include "kbench.h"
 #include "ktest.h"
 #include "mm.h"
+#include "net.h"
 #include "sched.h"
 
 static void boot_report(const struct bootinfo *bi)
@@ -49,6 +51,8 @@ void kmain(struct bootinfo *bi)
 	ipc_init();
 	hal_timer_start(TIMER_HZ);
 	hal_irq_enable();
+	dev_init(bi);
+	net_boot_check();
 	printk("[BOOT] ready\n");
 
 	char arg[64];

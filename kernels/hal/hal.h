@@ -4,7 +4,8 @@
  * function declared here; portable code never tests the architecture.
  *
  * Narrow on purpose (console, cpu, irq, timer, power, boot information, trap
- * test hooks). The MMU interface arrives with the memory-management work.
+ * test hooks), plus the MMU (hal/mmu.h), the context switch (hal/context.h)
+ * and device support (hal/dev.h: PCI config ports, interrupt routing).
  */
 #ifndef AUTON_HAL_H
 #define AUTON_HAL_H
@@ -14,6 +15,7 @@
 #include <stdint.h>
 
 #include "hal/context.h"
+#include "hal/dev.h"
 #include "hal/mmu.h"
 
 /* ---- console ------------------------------------------------------------

@@ -47,6 +47,9 @@ const void *fdt_prop(const struct fdt *f, int node, const char *name, int *len);
 uint32_t fdt_prop_u32(const struct fdt *f, int node, const char *name, uint32_t dflt);
 /* True when the node's "compatible" string list contains compat. */
 bool fdt_is_compatible(const struct fdt *f, int node, const char *compat);
+/* Next node in document order after `after` (FDT_ERR to start at the
+ * root), or FDT_ERR at the end. */
+int fdt_next_node(const struct fdt *f, int after);
 /* Next node in document order after `after` (FDT_ERR to start at the root)
  * that is compatible with compat, or FDT_ERR. */
 int fdt_find_compatible(const struct fdt *f, int after, const char *compat);
@@ -66,5 +69,49 @@ int fdt_reg(const struct fdt *f, int node, int index, uint64_t *addr, uint64_t *
 
 /* Memory reservation block entries: returns the count, filling at most max. */
 int fdt_reserved(const struct fdt *f, uint64_t *base, uint64_t *size, int max);
+
+/* The index-th string of a string-list property ("compatible"), or NULL. */
+const char *fdt_prop_string(const struct fdt *f, int node, const char *name, int index);
+
+/* One entry of a bus node's "ranges": an address window of the child bus
+ * and where it lies in the CPU's physical address space. For a 3-cell child
+ * address (PCI) `space` holds the first cell (phys.hi: space code in bits
+ * 24-25, prefetchable bit 30) and `child` the other two. */
+struct fdt_range {
+	uint32_t space;
+	uint64_t child;
+	uint64_t cpu;   /* translated through every parent's ranges */
+	uint64_t size;
+};
+/* The index-th "ranges" entry of node. Returns 0, or FDT_ERR when there is
+ * no such entry or it (or a parent's ranges) is malformed. */
+int fdt_range(const struct fdt *f, int node, int index, struct fdt_range *out);
+
+/* ---- interrupts ------------------------------------------------------------
+ * A device's interrupt is a specifier (#interrupt-cells cells) for some
+ * interrupt controller; nexus nodes ("interrupt-map", e.g. a PCI host)
+ * translate specifiers on the way. These calls resolve them all the way to
+ * a node with "interrupt-controller". */
+#define FDT_MAX_IRQ_CELLS 4
+struct fdt_irq {
+	int controller;                   /* the interrupt controller's node */
+	int cells;                        /* how many of spec[] are used */
+	uint32_t spec[FDT_MAX_IRQ_CELLS]; /* the specifier in that controller's terms */
+};
+/* The node that node's "interrupts" refer to: its "interrupt-parent"
+ * phandle, or (without one) its parent node, followed until a node that has
+ * #interrupt-cells. FDT_ERR when none. */
+int fdt_interrupt_parent(const struct fdt *f, int node);
+/* The index-th interrupt of node, from "interrupts-extended" or else
+ * "interrupts", resolved through any interrupt-map on the way. Returns 0 or
+ * FDT_ERR (no such interrupt, or malformed properties). */
+int fdt_irq(const struct fdt *f, int node, int index, struct fdt_irq *out);
+/* Resolves a specifier as seen by `nexus` (unit_cells cells of unit
+ * address, spec_cells of specifier) through its "interrupt-map" (and
+ * "interrupt-map-mask"), and onward until a controller. What PCI uses for
+ * INTx: unit = <bus << 16 | dev << 11 | fn << 8, 0, 0>, spec = <pin 1..4>.
+ * Returns 0 or FDT_ERR (no entry matches, or the map is malformed). */
+int fdt_irq_map(const struct fdt *f, int nexus, const uint32_t *unit, int unit_cells,
+		const uint32_t *spec, int spec_cells, struct fdt_irq *out);
 
 #endif

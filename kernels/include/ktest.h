@@ -17,6 +17,7 @@
 struct ktest_ctx {
 	const char *name;
 	int failures;
+	char skip[96];   /* non-empty: the test was skipped, and why */
 };
 
 struct ktest_case {
@@ -32,6 +33,10 @@ struct ktest_case {
 
 void ktest_fail(struct ktest_ctx *kt, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Marks the running test skipped (KTAP `ok N name # SKIP reason`): what it
+ * checks is absent on this machine (no disk attached, no ACPI...). The test
+ * should return right after. */
+void ktest_skip(struct ktest_ctx *kt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints a "# " diagnostic line under the running test. */
 void ktest_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

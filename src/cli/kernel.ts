@@ -6,8 +6,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
-  type Arch, artifactsFor, bootKernel, type BootResult, buildKernel, checkToolchain,
-  parseArchList, testKernel, type TestRunResult,
+  type Arch, artifactsFor, bootKernel, type BootResult, buildKernel, checkToolchain, isNicModel,
+  NIC_MODELS, type NicModel, parseArchList, testKernel, type TestRunResult, type VirtioTransport,
 } from '../kernel';
 
 interface CommonOpts {
@@ -28,6 +28,9 @@ interface BootOpts extends CommonOpts {
   gdb?: string;
   iso?: boolean;
   build?: boolean;
+  nic: string[];
+  disk: string[];
+  virtioTransport?: string;
 }
 
 interface TestOpts extends BootOpts {
@@ -82,6 +85,39 @@ function memoryArg(value: string | undefined): string | undefined {
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** --nic values: models in order; `none` alone means no NIC; none given keeps QEMU's default. */
+function nicList(values: string[]): NicModel[] | undefined {
+  if (values.length === 0) return undefined;
+  if (values.length === 1 && values[0] === 'none') return [];
+  return values.map((v) => {
+    if (!isNicModel(v)) throw new UsageError(`--nic must be one of ${NIC_MODELS.join(', ')} (or none), got "${v}"`);
+    return v;
+  });
+}
+
+/** --disk images: each must exist (QEMU's own error would come too late to read). */
+function diskList(values: string[]): string[] | undefined {
+  for (const d of values) if (!existsSync(d)) throw new UsageError(`--disk ${d}: no such file (create one, e.g. truncate -s 1M ${d})`);
+  return values.length ? values.map((d) => resolve(d)) : undefined;
+}
+
+function transportArg(value: string | undefined): VirtioTransport | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'pci' && value !== 'mmio') throw new UsageError(`--virtio-transport must be pci or mmio, got "${value}"`);
+  return value;
+}
+
+/** The device options of a boot, checked against the arches it will run on. */
+function deviceOptions(o: BootOpts, arches: Arch[]) {
+  const virtioTransport = transportArg(o.virtioTransport);
+  if (virtioTransport === 'mmio' && arches.includes('x86_64')) {
+    throw new UsageError('--virtio-transport mmio needs a virt machine: use --arch aarch64 or riscv64');
+  }
+  return { nics: nicList(o.nic), disks: diskList(o.disk), virtioTransport };
+}
+
 function addBootOptions(cmd: Command): Command {
   return cmd
     .option('-m, --memory <size>', 'guest RAM, e.g. 256M or 2G', '256M')
@@ -90,6 +126,9 @@ function addBootOptions(cmd: Command): Command {
     .option('--cpu <model>', 'QEMU CPU model')
     .option('--initrd <file>', 'boot module / initrd (e.g. an SLM model)')
     .option('--timeout <seconds>', 'give up after this many seconds')
+    .option('--nic <model>', `attach a NIC on QEMU's user network: ${NIC_MODELS.join(', ')}, or none (repeatable)`, collect, [])
+    .option('--disk <image>', 'attach a raw disk image as virtio-blk (repeatable)', collect, [])
+    .option('--virtio-transport <pci|mmio>', 'virtio NICs and disks on PCI (default) or virtio-mmio (aarch64/riscv64 virt)')
     .option('--no-build', 'use the existing image instead of building first');
 }
 
@@ -134,6 +173,7 @@ export function registerKernelCommands(program: Command): void {
       const gdbPort = positiveInt(o.gdb, '--gdb');
       if (gdbPort && arches.length > 1) throw new UsageError('--gdb needs exactly one --arch');
       if (o.iso && arches.some((a) => a !== 'x86_64')) throw new UsageError('--iso boots the x86_64 GRUB image: use --arch x86_64');
+      const devices = deviceOptions(o, arches);
       const results: BootResult[] = [];
       for (const arch of arches) {
         if (o.build !== false) {
@@ -157,6 +197,7 @@ export function registerKernelCommands(program: Command): void {
           cpu: o.cpu,
           cmdline: o.append,
           initrd: o.initrd,
+          ...devices,
           gdbPort,
           timeoutMs: timeoutS * 1000,
           bannerTimeoutMs: gdbPort ? undefined : 30_000,
@@ -187,7 +228,9 @@ export function registerKernelCommands(program: Command): void {
     .action(async (o: TestOpts) => {
       const root = findRoot(process.cwd(), o.root);
       const results: TestRunResult[] = [];
-      for (const arch of archList(o.arch)) {
+      const arches = archList(o.arch);
+      const devices = deviceOptions(o, arches);
+      for (const arch of arches) {
         const r = await testKernel({
           root, arch,
           filter: o.filter,
@@ -197,6 +240,7 @@ export function registerKernelCommands(program: Command): void {
           machine: o.machine,
           cpu: o.cpu,
           initrd: o.initrd,
+          ...devices,
           timeoutMs: (positiveInt(o.timeout, '--timeout') ?? 120) * 1000,
         });
         results.push(r);

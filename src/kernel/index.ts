@@ -5,3 +5,5 @@ export * from './build';
 export * from './ktap';
 export * from './qemu';
 export * from './harness';
+export * from './qmp';
+export * from './hwreport';

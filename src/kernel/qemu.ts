@@ -9,6 +9,17 @@ import { existsSync } from 'node:fs';
 import { type Arch, EXIT_PANIC, EXIT_TESTS_FAILED, EXIT_TESTS_PASSED, PROFILES } from './arches';
 import { which } from './toolchain';
 
+/** NIC models the kernel has drivers for (`--nic`). */
+export const NIC_MODELS = ['virtio', 'e1000', 'e1000e'] as const;
+export type NicModel = (typeof NIC_MODELS)[number];
+
+/** How virtio devices attach: PCI everywhere, or virtio-mmio on the virt machines. */
+export type VirtioTransport = 'pci' | 'mmio';
+
+export function isNicModel(value: string): value is NicModel {
+  return (NIC_MODELS as readonly string[]).includes(value);
+}
+
 export interface BootOptions {
   arch: Arch;
   /** Image for `-kernel` (ignored when iso is set). */
@@ -23,6 +34,19 @@ export interface BootOptions {
   /** Kernel command line (`-append`). */
   cmdline?: string;
   initrd?: string;
+  /**
+   * NICs, in order, each on its own QEMU user network (guest 10.0.2.15,
+   * gateway 10.0.2.2). `[]` means no NIC at all (`-nic none`); leaving it
+   * out keeps QEMU's default NIC (e1000 on pc, e1000e on q35, virtio on
+   * aarch64 virt, none on riscv64 virt).
+   */
+  nics?: NicModel[];
+  /** Raw disk images, in order, attached as virtio-blk (the kernel names them vda, vdb, ...). */
+  disks?: string[];
+  /** Transport of the virtio NICs and disks: `pci` (default) or `mmio` (virt machines only). */
+  virtioTransport?: VirtioTransport;
+  /** Path of a QMP socket to open (`-qmp unix:PATH,server=on,wait=off`), see qmp.ts. */
+  qmpSocket?: string;
   /** Extra QEMU arguments (devices, drives). */
   extraArgs?: string[];
   /** Whole-run deadline. */
@@ -89,8 +113,30 @@ export function qemuArgs(o: BootOptions): string[] {
     if (o.cmdline) args.push('-append', o.cmdline);
     if (o.initrd) args.push('-initrd', o.initrd);
   }
+  args.push(...deviceArgs(o));
+  if (o.qmpSocket) args.push('-qmp', `unix:${o.qmpSocket},server=on,wait=off`);
   if (o.gdbPort) args.push('-S', '-gdb', `tcp:127.0.0.1:${o.gdbPort}`);
   args.push(...(o.extraArgs ?? []));
+  return args;
+}
+
+/** QEMU arguments for the NICs and disks of a boot (netdevs net0.., drives disk0..). */
+export function deviceArgs(o: Pick<BootOptions, 'arch' | 'nics' | 'disks' | 'virtioTransport'>): string[] {
+  const transport = o.virtioTransport ?? 'pci';
+  if (transport === 'mmio' && o.arch === 'x86_64') {
+    throw new Error('virtio-mmio devices need a device-tree machine (aarch64 or riscv64 virt); use the pci transport on x86_64');
+  }
+  const virtio = (kind: 'net' | 'blk') => `virtio-${kind}-${transport === 'mmio' ? 'device' : 'pci'}`;
+  const args: string[] = [];
+  if (o.nics && o.nics.length === 0) args.push('-nic', 'none');
+  for (const [i, model] of (o.nics ?? []).entries()) {
+    const device = model === 'virtio' ? virtio('net') : model;
+    args.push('-netdev', `user,id=net${i}`, '-device', `${device},netdev=net${i}`);
+  }
+  for (const [i, file] of (o.disks ?? []).entries()) {
+    if (file.includes(',')) throw new Error(`disk image path ${file} contains a comma, which QEMU's -drive cannot take`);
+    args.push('-drive', `file=${file},format=raw,if=none,id=disk${i}`, '-device', `${virtio('blk')},drive=disk${i}`);
+  }
   return args;
 }
 

@@ -99,6 +99,8 @@ bool gic_irq_enabled(unsigned intid);
 uint32_t gic_ack(void);
 unsigned gic_intid(uint32_t ack);
 void gic_eoi(uint32_t ack);
+bool gic_route_spi(unsigned intid, bool level);
+void gic_mask_spi(unsigned intid);
 #define GIC_SPURIOUS 1020 /* INTIDs 1020..1023 are special: nothing to handle */
 
 /* timer.c: the EL1 virtual timer (CNTV_*). */

@@ -17,6 +17,7 @@ ARCH_SRCS := \
 	arch/aarch64/cpu.c \
 	arch/aarch64/uart.c \
 	arch/aarch64/gic.c \
+	arch/aarch64/dev.c \
 	arch/aarch64/timer.c \
 	arch/aarch64/power.c \
 	arch/aarch64/arch_tests.c \

@@ -309,7 +309,7 @@ static void handle_irq(void)
 		if (intid == aarch64_platform.timer_intid)
 			timer_irq();
 		else
-			printk("[HW] unexpected interrupt %u\n", intid);
+			kernel_irq_dispatch(intid);
 		gic_eoi(ack);
 	}
 	kernel_irq_exit();

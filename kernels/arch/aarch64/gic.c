@@ -1,8 +1,8 @@
 /*
  * ARM Generic Interrupt Controller, version 2 (memory-mapped CPU interface)
  * or 3 (system-register CPU interface, per-CPU redistributors). Which one and
- * where comes from the device tree. Only PPIs are used so far (the timer);
- * every shared interrupt stays disabled.
+ * where comes from the device tree. PPIs for the timer; shared interrupts
+ * (SPIs) stay disabled until a driver routes one (gic_route_spi).
  */
 #include "kernel.h"
 #include "aarch64.h"
@@ -10,7 +10,13 @@
 /* Distributor (both versions). */
 #define GICD_CTLR 0x000
 #define GICD_TYPER 0x004
+#define GICD_IGROUPR 0x080
+#define GICD_ISENABLER 0x100
 #define GICD_ICENABLER 0x180
+#define GICD_IPRIORITYR 0x400
+#define GICD_ITARGETSR 0x800
+#define GICD_ICFGR 0xc00
+#define GICD_IROUTER 0x6000
 #define GICD_CTLR_RWP (1u << 31)
 /* Banked per-CPU registers for INTIDs 0..31: in the v2 distributor, in the
  * v3 redistributor's SGI frame; same offsets. */
@@ -39,7 +45,7 @@
 
 #define PRIORITY_DEFAULT 0xa0
 
-static unsigned version;
+static unsigned version, spi_lines;
 static uintptr_t gicd, gicc, gicr; /* mapped register addresses */
 static uintptr_t banked; /* where the INTID 0..31 registers of this CPU live */
 
@@ -54,6 +60,7 @@ static void wait_rwp(uintptr_t reg, uint32_t bit)
 static void dist_disable_spis(void)
 {
 	unsigned lines = ((mmio_read32(gicd + GICD_TYPER) & 0x1f) + 1) * 32;
+	spi_lines = MIN(lines, 1020u);
 	for (unsigned i = 32; i < lines; i += 32)
 		mmio_write32(gicd + GICD_ICENABLER + i / 8, 0xffffffff);
 }
@@ -187,4 +194,44 @@ void gic_eoi(uint32_t ack)
 	} else {
 		mmio_write32(gicc + GICC_EOIR, ack);
 	}
+}
+
+/* Configures a shared interrupt (level or rising edge; the GIC has no
+ * active-low inputs), sends it to this CPU at the default priority and
+ * enables it. Returns false for an INTID that is not an SPI of this GIC. */
+bool gic_route_spi(unsigned intid, bool level)
+{
+	if (intid < 32 || intid >= spi_lines)
+		return false;
+	uint32_t bit = 1u << (intid % 32);
+	mmio_write32(gicd + GICD_ICENABLER + intid / 32 * 4, bit);
+	if (version == 3)
+		wait_rwp(gicd + GICD_CTLR, GICD_CTLR_RWP);
+	uintptr_t cfg = gicd + GICD_ICFGR + intid / 16 * 4;
+	uint32_t edge = 2u << (intid % 16 * 2);
+	mmio_write32(cfg, level ? mmio_read32(cfg) & ~edge : mmio_read32(cfg) | edge);
+	*(volatile uint8_t *)(gicd + GICD_IPRIORITYR + intid) = PRIORITY_DEFAULT;
+	if (version == 3) {
+		uint64_t mpidr = read_sysreg(mpidr_el1);
+		uint64_t aff = (mpidr & 0xffffff) | ((mpidr >> 32 & 0xff) << 32);
+		*(volatile uint64_t *)(gicd + GICD_IROUTER + 8 * intid) = aff;
+		uintptr_t grp = gicd + GICD_IGROUPR + intid / 32 * 4;
+		mmio_write32(grp, mmio_read32(grp) | bit); /* non-secure Group 1, like the PPIs */
+	} else {
+		/* Reading a banked target byte (INTID 0..31) gives this CPU's own bit. */
+		uint8_t self = (uint8_t)(mmio_read32(gicd + GICD_ITARGETSR) & 0xff);
+		*(volatile uint8_t *)(gicd + GICD_ITARGETSR + intid) = self ? self : 1;
+	}
+	mmio_write32(gicd + GICD_ISENABLER + intid / 32 * 4, bit);
+	return true;
+}
+
+/* Disables a shared interrupt. */
+void gic_mask_spi(unsigned intid)
+{
+	if (intid < 32 || intid >= spi_lines)
+		return;
+	mmio_write32(gicd + GICD_ICENABLER + intid / 32 * 4, 1u << (intid % 32));
+	if (version == 3)
+		wait_rwp(gicd + GICD_CTLR, GICD_CTLR_RWP);
 }

@@ -15,6 +15,7 @@ ARCH_SRCS := \
 	arch/riscv64/context.c \
 	arch/riscv64/uart.c \
 	arch/riscv64/plic.c \
+	arch/riscv64/dev.c \
 	arch/riscv64/timer.c \
 	arch/riscv64/sbi.c \
 	arch/riscv64/power.c \

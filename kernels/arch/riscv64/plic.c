@@ -55,8 +55,22 @@ void plic_enable(uint32_t irq)
 	*reg(PLIC_ENABLE(platform.plic_context, irq)) |= 1u << (irq % 32);
 }
 
-/* Claims and completes every pending source, dispatching the ones the
- * kernel has a driver for. */
+/* Stops routing source irq to the boot hart. */
+void plic_disable(uint32_t irq)
+{
+	if (!platform.plic_base || irq == 0 || irq > sources())
+		return;
+	*reg(PLIC_ENABLE(platform.plic_context, irq)) &= ~(1u << (irq % 32));
+}
+
+/* Routable to a driver: a source this PLIC has that is not the console's. */
+bool plic_source_valid(uint32_t irq)
+{
+	return platform.plic_base && irq != 0 && irq <= sources() && irq != platform.uart_irq;
+}
+
+/* Claims and completes every pending source: the console's own, the rest
+ * to the device handlers (kernel_irq_dispatch). */
 void plic_handle(void)
 {
 	uint32_t ctx = platform.plic_context;
@@ -66,6 +80,8 @@ void plic_handle(void)
 			irq_counts[irq]++;
 		if (irq == platform.uart_irq)
 			uart_irq();
+		else
+			kernel_irq_dispatch(irq);
 		*reg(PLIC_CLAIM(ctx)) = irq;
 	}
 }

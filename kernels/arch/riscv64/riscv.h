@@ -112,6 +112,8 @@ unsigned long uart_tx_irq_count(void);
 /* plic.c */
 void plic_init(void);
 void plic_enable(uint32_t irq);
+void plic_disable(uint32_t irq);
+bool plic_source_valid(uint32_t irq);
 void plic_handle(void);
 unsigned long plic_irq_count(uint32_t irq);
 

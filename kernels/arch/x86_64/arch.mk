@@ -7,7 +7,7 @@ ARCH_LDFLAGS := -z max-page-size=0x1000
 NASMFLAGS := -f elf64 -g -F dwarf -I .
 LINKER_SCRIPT := arch/x86_64/linker.ld
 ARCH_SRCS := $(addprefix arch/x86_64/, boot.asm isr.asm context.asm boot.c uart.c cpu.c trap.c \
-	pic.c lapic.c time.c mmu.c arch_tests.c)
+	pic.c lapic.c ioapic.c pci_port.c time.c mmu.c arch_tests.c)
 
 # QEMU -kernel loads the ELF itself; debug info only makes it bigger.
 $(BUILD)/kernel.bin: $(BUILD)/kernel.elf

@@ -3,6 +3,7 @@
  * protocol brought us here (read through the early direct map), then
  * kmain(). */
 #include "kernel.h"
+#include "acpi.h"
 #include "bootinfo.h"
 #include "hal/hal.h"
 #include "arch/x86_64/x86.h"
@@ -49,6 +50,25 @@ static void early_direct_map_high(const struct bootinfo *b)
 	write_cr3(read_cr3());
 }
 
+/* The BIOS data area word holding the EBDA's segment. */
+#define BDA_EBDA_SEGMENT 0x40e
+#define BIOS_ROM_AREA 0xe0000
+#define BIOS_ROM_AREA_SIZE 0x20000
+
+/* ACPI's RSDP when the boot protocol passed none (QEMU's PVH start info
+ * does not): the first KiB of the EBDA, then the BIOS ROM area, as the ACPI
+ * specification says to search. 0 when neither holds one. */
+static uint64_t find_rsdp_in_bios_areas(void)
+{
+	uint64_t ebda = (uint64_t)*(const uint16_t *)hal_phys_to_virt(BDA_EBDA_SEGMENT) << 4;
+	uint64_t rsdp = 0;
+	if (ebda >= 0x80000 && ebda < 0xa0000)
+		rsdp = acpi_find_rsdp(hal_phys_to_virt(ebda), 1024, ebda);
+	if (!rsdp)
+		rsdp = acpi_find_rsdp(hal_phys_to_virt(BIOS_ROM_AREA), BIOS_ROM_AREA_SIZE, BIOS_ROM_AREA);
+	return rsdp;
+}
+
 void arch_boot(uint32_t protocol, uint32_t info) __attribute__((noreturn));
 
 /* Called by boot.asm in long mode on the boot stack, interrupts off. */
@@ -73,6 +93,8 @@ void arch_boot(uint32_t protocol, uint32_t info)
 	if (bootinfo_usable_bytes(&bi) == 0)
 		panic("the boot loader reported no usable memory");
 	early_direct_map_high(&bi);
+	if (!bi.acpi_rsdp)
+		bi.acpi_rsdp = find_rsdp_in_bios_areas();
 
 	bi.kernel_base = (uintptr_t)__kernel_start;
 	bi.kernel_end = (uintptr_t)__kernel_end;

@@ -17,6 +17,7 @@
 #define SHORT_WINDOW_MS 5
 #define LONG_WINDOW_MS 25
 #define PIT_MAX_POLLS 50000000u /* seconds of port reads; a PIT takes 25 ms */
+#define CALIBRATION_ATTEMPTS 5
 
 static uint64_t tsc_freq, lapic_freq;
 static uint64_t tsc_start;
@@ -41,22 +42,26 @@ static void pit_window(uint32_t latch, uint64_t *tsc, uint32_t *apic)
 }
 
 /* Two windows of different lengths: their difference cancels the fixed cost
- * of starting and polling the PIT, which under emulation is tens of us. */
+ * of starting and polling the PIT, which under emulation is tens of us. On a
+ * loaded host the emulator may stall inside the short window and make it
+ * look longer than the long one: such a measurement is thrown away and
+ * taken again. */
 void time_calibrate(void)
 {
 	uint32_t short_latch = PIT_HZ * SHORT_WINDOW_MS / 1000;
 	uint32_t long_latch = PIT_HZ * LONG_WINDOW_MS / 1000;
-	uint64_t tsc_short, tsc_long;
-	uint32_t apic_short, apic_long;
-	pit_window(short_latch, &tsc_short, &apic_short);
-	pit_window(long_latch, &tsc_long, &apic_long);
-
 	uint32_t latch = long_latch - short_latch;
-	tsc_freq = tsc_long > tsc_short ? (tsc_long - tsc_short) * PIT_HZ / latch : 0;
-	lapic_freq = apic_long > apic_short ? (uint64_t)(apic_long - apic_short) * PIT_HZ / latch : 0;
+	for (int attempt = 0; attempt < CALIBRATION_ATTEMPTS && (!tsc_freq || !lapic_freq); attempt++) {
+		uint64_t tsc_short, tsc_long;
+		uint32_t apic_short, apic_long;
+		pit_window(short_latch, &tsc_short, &apic_short);
+		pit_window(long_latch, &tsc_long, &apic_long);
+		tsc_freq = tsc_long > tsc_short ? (tsc_long - tsc_short) * PIT_HZ / latch : 0;
+		lapic_freq = apic_long > apic_short ? (uint64_t)(apic_long - apic_short) * PIT_HZ / latch : 0;
+	}
 	if (!tsc_freq || !lapic_freq)
-		panic("timer calibration against the PIT failed (tsc %llu Hz, lapic timer %llu Hz)",
-		      (unsigned long long)tsc_freq, (unsigned long long)lapic_freq);
+		panic("timer calibration against the PIT failed %d times (tsc %llu Hz, lapic timer %llu Hz)",
+		      CALIBRATION_ATTEMPTS, (unsigned long long)tsc_freq, (unsigned long long)lapic_freq);
 	ns_per_tsc_32 = (1000000000ull << 32) / tsc_freq;
 	tsc_start = rdtsc();
 }

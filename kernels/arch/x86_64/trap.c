@@ -1,6 +1,7 @@
 /* Every interrupt and exception arrives in x86_trap() (from isr.asm). CPU
  * exceptions go to the portable kernel_trap(); the APIC timer ticks the
- * kernel; anything unexpected is reported. Every interrupt ends in
+ * kernel; IOAPIC inputs go to the device handlers; anything unexpected is
+ * reported. Every interrupt ends in
  * kernel_irq_exit(), which may switch threads. */
 #include "kernel.h"
 #include "hal/hal.h"
@@ -129,6 +130,8 @@ static void interrupt(struct trap_frame *f)
 		lapic_eoi();
 	} else if (f->vector == VEC_LAPIC_SPURIOUS) {
 		/* Spurious APIC interrupts are not in service: no EOI. */
+	} else if (f->vector >= VEC_IRQ_BASE && f->vector <= VEC_IRQ_LAST) {
+		ioapic_interrupt((unsigned)f->vector);
 	} else if (f->vector == VEC_PIC_BASE + 7 || f->vector == VEC_PIC_BASE + 15) {
 		pic_spurious((unsigned)(f->vector - VEC_PIC_BASE)); /* the 8259s are masked */
 	} else {

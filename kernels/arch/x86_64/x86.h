@@ -39,6 +39,9 @@
 #define VEC_PIC_BASE 0x20
 #define VEC_TIMER 0x30
 #define VEC_LAPIC_SPURIOUS 0xff
+/* IOAPIC inputs: GSI g arrives at vector VEC_IRQ_BASE + g (ioapic.c). */
+#define VEC_IRQ_BASE 0x40
+#define VEC_IRQ_LAST 0xef
 
 /* Exactly what isr.asm pushes, lowest address first. */
 struct trap_frame {
@@ -65,6 +68,8 @@ uint64_t lapic_base(void); /* physical, from the APIC base MSR */
 void lapic_timer_count_down(void);
 uint32_t lapic_timer_current(void);
 void lapic_timer_periodic(uint32_t count);
+/* ioapic.c: the IOAPIC input behind an interrupt vector (VEC_IRQ_BASE..). */
+void ioapic_interrupt(unsigned vector);
 void time_calibrate(void);
 uint64_t tsc_hz(void);
 uint64_t lapic_timer_hz(void);
@@ -77,6 +82,26 @@ static inline uint8_t inb(uint16_t port)
 {
 	uint8_t v;
 	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline void outw(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline uint16_t inw(uint16_t port)
+{
+	uint16_t v;
+	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
 static inline uint64_t rdmsr(uint32_t msr)
