@@ -118,7 +118,7 @@ KTEST(ipc_send_and_receive_time_out)
 	KT_EXPECT_EQ(chan_recv(c, &h, buf, sizeof(buf), 30), -ETIMEDOUT);
 	uint64_t dt = hal_time_ns() - t0;
 	KT_EXPECT(dt >= 30 * MS);
-	KT_EXPECT(dt <= 250 * MS);
+	KT_EXPECT(dt <= 2000 * MS); /* generous: a loaded host slows TCG, not the clock */
 	KT_EXPECT_EQ(chan_recv(c, &h, buf, sizeof(buf), IPC_NOWAIT), -EAGAIN);
 
 	KT_EXPECT_EQ(chan_send(c, 1, 0, buf, 48, IPC_NOWAIT), 0); /* 64 bytes: full */
@@ -128,7 +128,7 @@ KTEST(ipc_send_and_receive_time_out)
 	dt = hal_time_ns() - t0;
 	ktest_diag("send timed out after %llu us", (unsigned long long)(dt / 1000));
 	KT_EXPECT(dt >= 30 * MS);
-	KT_EXPECT(dt <= 250 * MS);
+	KT_EXPECT(dt <= 2000 * MS); /* generous: a loaded host slows TCG, not the clock */
 	KT_EXPECT_EQ(chan_pending(c), 1);
 	KT_EXPECT_EQ(chan_recv(c, &h, buf, sizeof(buf), IPC_NOWAIT), 48);
 	chan_destroy(c);
