@@ -53,6 +53,18 @@ export interface KernelLaunch {
   readonly trace: boolean;
 }
 
+/** The configuration offered as "Debug kernel (<arch>)": launch.json templates and the Run and Debug list. */
+export function kernelLaunchTemplate(arch: Arch): KernelLaunchArguments & { type: 'auton-kernel'; request: 'launch'; name: string } {
+  return {
+    type: 'auton-kernel',
+    request: 'launch',
+    name: `Debug kernel (${arch})`,
+    arch,
+    root: '${workspaceFolder}',
+    stopAtEntry: true,
+  };
+}
+
 export class LaunchError extends Error {
   override name = 'LaunchError';
 }
