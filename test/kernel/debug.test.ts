@@ -2,8 +2,8 @@
  * The kernel debug adapter against a real QEMU and gdb-multiarch on every architecture,
  * driven the way VS Code drives it: a DAP client on the adapter program's stdio. A
  * breakpoint by file:line at the kernel's C entry (kmain) is hit; stack, locals, registers
- * and expressions are read; the debugger steps, continues to function breakpoints (one set
- * while the kernel runs), pauses, and on disconnect QEMU is gone.
+ * and expressions are read; the debugger steps over, into and out, continues to function
+ * breakpoints (one set while the kernel runs), pauses, and on disconnect QEMU is gone.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -196,6 +196,20 @@ for (const arch of ARCHES) {
         client.request('evaluate', { expression: 'no_such_symbol', frameId: frame.id, context: 'watch' }),
         /No symbol "no_such_symbol" in current context/,
       );
+    });
+
+    it('steps into a call on the line and out again', async () => {
+      // The line is printk("AUTON %s %s\n", AUTON_VERSION, hal_arch_name()): the compiler picks
+      // which call comes first.
+      await client.request('stepIn', { threadId: thread });
+      await stopped('step');
+      const inside = await topFrames();
+      assert.equal(inside[1]?.name, 'kmain');
+      assert.ok(['hal_arch_name', 'printk'].includes(inside[0]?.name ?? ''), inside[0]?.name);
+      assert.match(inside[0]?.source?.path ?? '', /kernels\/(lib|arch\/\w+)\/\w+\.c$/);
+      await client.request('stepOut', { threadId: thread });
+      await stopped('step');
+      assert.equal((await topFrames())[0]?.name, 'kmain');
     });
 
     it('continues to a function breakpoint, with the banner on serial, and steps out of it', async () => {

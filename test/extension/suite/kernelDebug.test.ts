@@ -27,6 +27,7 @@ describe('kernel debugging in VS Code (QEMU + gdb-multiarch)', function () {
   const fromAdapter: DebugProtocol.ProtocolMessage[] = [];
   const disposables: vscode.Disposable[] = [];
   let root: string;
+  let api: AutonApi;
 
   const next = async <T extends DebugProtocol.Event>(event: string, ms = 150_000): Promise<T> => {
     const end = Date.now() + ms;
@@ -45,7 +46,7 @@ describe('kernel debugging in VS Code (QEMU + gdb-multiarch)', function () {
   before(async () => {
     const extension = vscode.extensions.getExtension<AutonApi>('auton-dev.auton');
     assert.ok(extension);
-    await extension.activate();
+    api = await extension.activate();
     // The extension's own folder is the AUTON repository, kernels/ and all.
     root = extension.extensionPath;
     disposables.push(
@@ -59,6 +60,34 @@ describe('kernel debugging in VS Code (QEMU + gdb-multiarch)', function () {
     vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
     for (const disposable of disposables) {
       disposable.dispose();
+    }
+  });
+
+  it('"AUTON: Debug Kernel" debugs the arch in settings, in the open folder', async () => {
+    // A provider registered after AUTON's sees the configuration AUTON resolved, and cancels it.
+    const resolved: vscode.DebugConfiguration[] = [];
+    const capture = vscode.debug.registerDebugConfigurationProvider('auton-kernel', {
+      resolveDebugConfiguration: (_folder, config) => {
+        resolved.push(config);
+        return undefined;
+      },
+    });
+    const settings = vscode.workspace.getConfiguration('auton');
+    try {
+      await settings.update('kernel.arch', 'aarch64', vscode.ConfigurationTarget.Workspace);
+      while (api.config().config.kernel.arch !== 'aarch64') {
+        await new Promise((done) => setTimeout(done, 50));
+      }
+      await vscode.commands.executeCommand('auton.kernel.debug');
+      assert.equal(resolved.length, 1);
+      const [config] = resolved;
+      assert.equal(config?.name, 'Debug kernel (aarch64)');
+      assert.equal(config?.arch, 'aarch64');
+      assert.equal(config?.stopAtEntry, true);
+      assert.equal(config?.root, '${workspaceFolder}', 'VS Code puts the open folder in next');
+    } finally {
+      capture.dispose();
+      await settings.update('kernel.arch', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 
