@@ -255,6 +255,30 @@ for (const arch of ARCHES) {
   });
 }
 
+describe('kernel debug adapter: a kernel that powers off ends the session', function () {
+  this.timeout(120_000);
+
+  it('reports the exit status of the in-kernel tests (x86_64, ktest) and terminates', async () => {
+    assert.ok((await buildKernel({ root, arch: 'x86_64' })).ok);
+    const adapter = startAdapter();
+    try {
+      await initialize(adapter.client);
+      await adapter.client.request('launch', { arch: 'x86_64', root, build: false, stopAtEntry: false, cmdline: 'ktest' });
+      const qemu = (await adapter.client.event('process')).body.systemProcessId!;
+      await adapter.client.request('configurationDone', {});
+      assert.equal((await adapter.client.event('exited')).body.exitCode, 33);
+      await adapter.client.event('terminated');
+      assert.match(adapter.client.output.stdout ?? '', /^KTAP version 1$/m);
+      assert.match(adapter.client.output.console ?? '', /QEMU exited: all in-kernel tests passed/);
+      assert.equal(alive(qemu), false);
+      await adapter.client.request('disconnect', {});
+      assert.equal(await adapter.exited, 0);
+    } finally {
+      adapter.process.kill('SIGKILL');
+    }
+  });
+});
+
 describe('kernel debug adapter: launch errors a user can act on', function () {
   this.timeout(60_000);
   const arch: Arch = 'x86_64';
