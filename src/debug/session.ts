@@ -232,7 +232,13 @@ export class KernelDebugSession extends DebugSession {
   }
 
   protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
-    const frame = this.frames.get(args.frameId);
+    const frame = this.frames.get(args.frameId) as FrameRef | undefined;
+    if (frame === undefined) {
+      // A frame from before the kernel last ran: it no longer exists.
+      response.body = { scopes: [] };
+      this.sendResponse(response);
+      return;
+    }
     const locals = new Scope('Locals', this.references.create({ kind: 'locals', frame }), false);
     const registers = new Scope('Registers', this.references.create({ kind: 'registers', frame }), false);
     response.body = {
@@ -250,7 +256,7 @@ export class KernelDebugSession extends DebugSession {
   ): void {
     this.handle(response, async () => {
       this.requireHalted();
-      const ref = this.references.get(args.variablesReference);
+      const ref = this.references.get(args.variablesReference) as VariablesRef | undefined;
       let variables: DebugProtocol.Variable[];
       switch (ref?.kind) {
         case 'locals':
@@ -275,7 +281,8 @@ export class KernelDebugSession extends DebugSession {
   ): void {
     this.handle(response, async () => {
       this.requireHalted();
-      const frame = args.frameId !== undefined ? this.frames.get(args.frameId) : { thread: this.lastStoppedThread, level: 0 };
+      const given = args.frameId === undefined ? undefined : (this.frames.get(args.frameId) as FrameRef | undefined);
+      const frame = given ?? { thread: this.lastStoppedThread, level: 0 };
       const command = /^-exec\s+(.*)$/s.exec(args.expression);
       if (args.context === 'repl' && command !== null) {
         // A gdb CLI command typed in the debug console, e.g. `-exec info registers`.
