@@ -1,7 +1,7 @@
-// Bundles the extension and the CLI into dist/, and (with --tests) the extension test suites
-// into out/ for the extension host. `--production` minifies and drops source maps (the .vsix).
-// The tree-sitter WebAssembly files (repo_map's C parser) are copied next to the bundles, where
-// src/tools/repoMap.ts looks for them first.
+// Bundles the extension, the CLI, the debug adapter and the clangd client into dist/, and
+// (with --tests) the extension test suites into out/ for the extension host. `--production`
+// minifies and drops source maps (the .vsix). The tree-sitter WebAssembly files (repo_map's C
+// parser) are copied next to the bundles, where src/tools/repoMap.ts looks for them first.
 import { chmod, copyFile, mkdir, readdir } from 'node:fs/promises';
 import * as esbuild from 'esbuild';
 
@@ -22,6 +22,10 @@ const common = {
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The kernel debug adapter, a program of its own that VS Code starts per debug session.
+  { ...common, entryPoints: ['src/debug/adapter.ts'], outfile: 'dist/debugAdapter.js' },
+  // The clangd language client, required by the extension only when clangd starts.
+  { ...common, entryPoints: ['src/vscode/clangdClient.ts'], outfile: 'dist/clangd.js', external: ['vscode'] },
 ];
 
 if (tests) {

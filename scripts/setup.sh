@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   qemu-system-x86 qemu-system-arm qemu-system-misc
-  nasm clang lld llvm gdb-multiarch
+  nasm clang lld llvm gdb-multiarch clangd
   grub-pc-bin grub-common xorriso mtools opensbi
   chromium libkrb5-dev ripgrep build-essential
   git ca-certificates python3

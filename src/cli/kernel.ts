@@ -84,6 +84,12 @@ function memoryArg(value: string | undefined): string | undefined {
 }
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
+/**
+ * make's output as it comes, so a terminal (and VS Code's `$auton-clang` problem matcher)
+ * sees each compiler diagnostic as clang wrote it, paths relative to kernels/. Not with
+ * --json, whose stdout is the JSON alone.
+ */
+const makeOutput = (json: boolean | undefined) => (json ? undefined : (text: string) => process.stdout.write(text));
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -146,9 +152,9 @@ export function registerKernelCommands(program: Command): void {
       const root = findRoot(process.cwd(), o.root);
       const results = [];
       for (const arch of archList(o.arch)) {
-        const r = await buildKernel({ root, arch });
+        const r = await buildKernel({ root, arch, onOutput: makeOutput(o.json) });
         results.push(r);
-        if (r.ok && o.iso && arch === 'x86_64') results.push(await buildKernel({ root, arch, target: 'iso' }));
+        if (r.ok && o.iso && arch === 'x86_64') results.push(await buildKernel({ root, arch, target: 'iso', onOutput: makeOutput(o.json) }));
       }
       if (o.json) out(JSON.stringify(results.map(({ output: _o, ...r }) => r), null, 2));
       else for (const r of results) out(`${r.ok ? 'ok  ' : 'FAIL'} ${r.message}`);
@@ -177,7 +183,10 @@ export function registerKernelCommands(program: Command): void {
       const results: BootResult[] = [];
       for (const arch of arches) {
         if (o.build !== false) {
-          const b = await buildKernel({ root, arch, target: o.iso ? 'iso' : 'all', vars: o.iso && o.append ? { ISO_CMDLINE: o.append } : undefined });
+          const b = await buildKernel({
+            root, arch, target: o.iso ? 'iso' : 'all', vars: o.iso && o.append ? { ISO_CMDLINE: o.append } : undefined,
+            onOutput: makeOutput(o.json),
+          });
           if (!b.ok) {
             out(`FAIL ${b.message}`);
             process.exitCode = 1;
@@ -235,6 +244,7 @@ export function registerKernelCommands(program: Command): void {
           root, arch,
           filter: o.filter,
           noBuild: o.build === false,
+          onBuildOutput: makeOutput(o.json),
           memory: memoryArg(o.memory),
           cpus: positiveInt(o.cpus, '--cpus'),
           machine: o.machine,

@@ -33,6 +33,8 @@ export interface AutonConfig {
   };
   readonly reviewMode: ReviewMode;
   readonly maxParallelDevelopers: number;
+  /** Start clangd (where it is installed) for the kernel's C sources in VS Code. */
+  readonly clangd: { readonly enabled: boolean };
 }
 
 type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -80,6 +82,17 @@ function choiceSetting<T extends string>(key: string, choices: readonly T[], fal
         : { ok: false, message: `must be ${expects}, got ${quote(value)}` };
     },
     fromText: (text) => text,
+  };
+}
+
+function booleanSetting(key: string, fallback: boolean): Setting<boolean> {
+  return {
+    key,
+    default: fallback,
+    check(value) {
+      return typeof value === 'boolean' ? { ok: true, value } : { ok: false, message: `must be true or false, got ${quote(value)}` };
+    },
+    fromText: (text) => (text === 'true' ? true : text === 'false' ? false : text),
   };
 }
 
@@ -133,6 +146,7 @@ const NAMED = {
     max: 16,
     unit: 'Developer agents working at once',
   }),
+  clangd: booleanSetting('clangd.enabled', true),
 };
 
 /** Every setting, in the order `auton config show` prints them. */
@@ -146,6 +160,7 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   NAMED.maxIterations,
   NAMED.reviewMode,
   NAMED.maxParallelDevelopers,
+  NAMED.clangd,
 ];
 
 /** One source of values, e.g. `{ source: "env", values: { "budget.maxUsd": 5 } }`. */
@@ -271,6 +286,7 @@ export function resolveConfig(layers: readonly ConfigLayer[]): ConfigResult {
     },
     reviewMode: read(NAMED.reviewMode),
     maxParallelDevelopers: read(NAMED.maxParallelDevelopers),
+    clangd: { enabled: read(NAMED.clangd) },
   };
   return { config, settings, problems };
 }

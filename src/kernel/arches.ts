@@ -17,6 +17,12 @@ export interface ArchProfile {
   fixedArgs: string[];
   /** gdb's name for the architecture (`set architecture`). */
   gdbArch: string;
+  /**
+   * The registers a debugger shows by default: general purpose, PC, flags, and the system
+   * registers a kernel developer reads (paging, traps). gdb knows hundreds more (vector,
+   * FPU, every AArch64 system register); they stay reachable by name (`$cr3`, `$TTBR1_EL1`).
+   */
+  gdbRegisters: RegExp;
 }
 
 export const PROFILES: Record<Arch, ArchProfile> = {
@@ -27,6 +33,7 @@ export const PROFILES: Record<Arch, ArchProfile> = {
     machine: 'q35',
     fixedArgs: ['-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'],
     gdbArch: 'i386:x86-64',
+    gdbRegisters: /^(r[abcd]x|r[sd]i|r[bs]p|r(8|9|1[0-5])|rip|eflags|[c-gs]s|fs_base|gs_base|k_gs_base|cr[0234]|cr8|efer)$/,
   },
   aarch64: {
     arch: 'aarch64',
@@ -36,6 +43,7 @@ export const PROFILES: Record<Arch, ArchProfile> = {
     cpu: 'cortex-a72',
     fixedArgs: ['-semihosting'],
     gdbArch: 'aarch64',
+    gdbRegisters: /^(x([0-9]|[12][0-9]|30)|sp|pc|cpsr|SP_EL[01]|ELR_EL1|SPSR_EL1|ESR_EL1|FAR_EL1|VBAR|SCTLR|TCR_EL1|TTBR[01]_EL1|MAIR_EL1|TPIDR_EL1)$/,
   },
   riscv64: {
     arch: 'riscv64',
@@ -44,6 +52,7 @@ export const PROFILES: Record<Arch, ArchProfile> = {
     machine: 'virt',
     fixedArgs: [],
     gdbArch: 'riscv:rv64',
+    gdbRegisters: /^(zero|ra|sp|gp|tp|t[0-6]|fp|s([1-9]|1[01])|a[0-7]|pc|sstatus|sie|stvec|sscratch|sepc|scause|stval|sip|satp)$/,
   },
 };
 

@@ -46,6 +46,8 @@ export interface KernelArtifacts {
   elf: string;
   bin: string;
   iso?: string;
+  /** clangd's compile database for this arch (the Makefile writes it on every run). */
+  compileCommands: string;
 }
 
 export function kernelDir(root: string): string {
@@ -58,6 +60,7 @@ export function artifactsFor(root: string, arch: Arch): KernelArtifacts {
     elf: join(dir, 'kernel.elf'),
     bin: join(dir, 'kernel.bin'),
     iso: arch === 'x86_64' ? join(dir, 'auton.iso') : undefined,
+    compileCommands: join(dir, 'compile_commands.json'),
   };
 }
 

@@ -16,6 +16,8 @@ export interface TestRunOptions extends Omit<BootOptions, 'arch' | 'kernel' | 'c
   cmdline?: string;
   /** Skip the build (the image must exist). */
   noBuild?: boolean;
+  /** make's output as it comes (compiler diagnostics included). */
+  onBuildOutput?: (text: string) => void;
 }
 
 export interface TestRunResult {
@@ -31,7 +33,7 @@ export interface TestRunResult {
 export async function testKernel(o: TestRunOptions): Promise<TestRunResult> {
   let build: BuildResult | undefined;
   if (!o.noBuild) {
-    build = await buildKernel({ root: o.root, arch: o.arch, signal: o.signal });
+    build = await buildKernel({ root: o.root, arch: o.arch, signal: o.signal, onOutput: o.onBuildOutput });
     if (!build.ok) return { arch: o.arch, ok: false, build, message: build.message };
   }
   const cmdline = [o.filter ? `ktest=${o.filter}` : 'ktest', o.cmdline].filter(Boolean).join(' ');

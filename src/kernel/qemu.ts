@@ -57,6 +57,8 @@ export interface BootOptions {
   stopAfterReadyMs?: number;
   /** Start halted with a gdb stub on this TCP port (`-S -gdb tcp::PORT`). */
   gdbPort?: number;
+  /** Called with QEMU's process id once it has started. */
+  onStart?: (pid: number) => void;
   /** Called for every complete serial line, without the line ending. */
   onLine?: (line: string) => void;
   /** Aborts the boot (QEMU is killed; outcome "cancelled"). */
@@ -172,6 +174,7 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
 
   return new Promise((resolve) => {
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) o.onStart?.(child.pid);
     let serial = '';
     let stderr = '';
     let partial = '';

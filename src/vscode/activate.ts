@@ -4,7 +4,8 @@ import { formatProblem, type ConfigResult } from '../core/config';
 import { getApiKey } from './apiKeys';
 import { registerCommands } from './commands';
 import { AUTON_TASK_TYPE, DEBUG_TYPE, TASKS_VIEW } from './contributions';
-import { KernelDebugConfigurationProvider } from './debugConfig';
+import { ClangdLauncher } from './clangd';
+import { KernelDebugAdapterFactory, KernelDebugConfigurationResolver, KernelDebugConfigurations } from './debugConfig';
 import { onConfigChange, readConfig } from './settings';
 import { AutonStatusBar } from './statusBar';
 import { AutonTaskProvider } from './taskProvider';
@@ -17,6 +18,8 @@ export interface AutonApi {
   config(): ConfigResult;
   getApiKey(provider: string): Promise<string | undefined>;
   readonly taskTree: TaskTreeProvider;
+  /** clangd for kernels/: whether it runs, and why not. */
+  readonly clangd: ClangdLauncher;
 }
 
 function logConfig(log: vscode.LogOutputChannel, result: ConfigResult): void {
@@ -37,6 +40,8 @@ export function activateAuton(context: vscode.ExtensionContext): AutonApi {
   const arch = () => current.config.kernel.arch;
   // The folders too: a new run may create `.auton` and its state in one go, and a watcher
   // reports only the outermost new folder then.
+  const clangd = new ClangdLauncher(context.asAbsolutePath('dist/clangd.js'), log);
+  clangd.configure(current.config);
   const runsWatcher = vscode.workspace.createFileSystemWatcher('**/{.auton,.auton/runs,.auton/runs/*,.auton/runs/*/state.json}');
 
   context.subscriptions.push(
@@ -49,11 +54,20 @@ export function activateAuton(context: vscode.ExtensionContext): AutonApi {
     vscode.workspace.onDidChangeWorkspaceFolders(() => tree.refresh()),
     vscode.window.createTreeView(TASKS_VIEW, { treeDataProvider: tree, showCollapseAll: true }),
     vscode.tasks.registerTaskProvider(AUTON_TASK_TYPE, new AutonTaskProvider(context.asAbsolutePath('dist/cli.js'), arch)),
-    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new KernelDebugConfigurationProvider(arch)),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new KernelDebugConfigurations()),
+    vscode.debug.registerDebugConfigurationProvider(
+      DEBUG_TYPE,
+      new KernelDebugConfigurations(),
+      vscode.DebugConfigurationProviderTriggerKind.Dynamic,
+    ),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new KernelDebugConfigurationResolver(arch)),
+    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new KernelDebugAdapterFactory(context.asAbsolutePath('dist/debugAdapter.js'))),
+    clangd,
     onConfigChange((result) => {
       current = result;
       statusBar.update(result);
       logConfig(log, result);
+      clangd.configure(result.config);
     }),
   );
   registerCommands({ extension: context, log, tree, config: () => current });
@@ -66,5 +80,6 @@ export function activateAuton(context: vscode.ExtensionContext): AutonApi {
     config: () => current,
     getApiKey: (provider) => getApiKey(context.secrets, provider),
     taskTree: tree,
+    clangd,
   };
 }

@@ -10,11 +10,11 @@ import { setApiKey } from './apiKeys';
 import {
   AUTON_TASK_TYPE,
   COMMANDS,
-  DEBUG_TYPE,
   roleCommandId,
   type CommandId,
   type KernelAction,
 } from './contributions';
+import { debugArch, kernelLaunchConfig } from './debugConfig';
 import { OPEN_AUTON_SETTINGS } from './statusBar';
 import type { AutonTaskDefinition } from './taskProvider';
 import type { TaskTreeProvider } from './taskTree';
@@ -76,7 +76,7 @@ export function registerCommands(context: CommandContext): void {
     [COMMANDS.kernelTest]: () => runKernelTask('test', context),
     [COMMANDS.kernelDebug]: () => {
       const folder = firstFolder();
-      return folder && vscode.debug.startDebugging(folder, { type: DEBUG_TYPE, request: 'launch', name: 'Debug AUTON kernel' });
+      return folder && vscode.debug.startDebugging(folder, kernelLaunchConfig(debugArch(context.config().config.kernel.arch)));
     },
     ...(Object.fromEntries(
       ROLES.map((role) => [roleCommandId(role.id), notYet(`Running the ${role.label} agent alone (it ${role.does})`)]),

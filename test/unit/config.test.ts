@@ -108,6 +108,13 @@ describe('core config', () => {
     ]);
   });
 
+  it('turns clangd on by default, and off with a boolean only', () => {
+    assert.equal(given({}).config.clangd.enabled, true);
+    assert.equal(given({ 'clangd.enabled': false }).config.clangd.enabled, false);
+    assert.deepEqual(messages(given({ 'clangd.enabled': 'no' })), ['auton.clangd.enabled (from test): must be true or false, got "no"']);
+    assert.equal(resolveConfig([envLayer({ AUTON_CLANGD_ENABLED: 'false' })]).config.clangd.enabled, false);
+  });
+
   it('names unknown settings and offers the known ones', () => {
     const [typo, prefixed, stray] = messages(
       given({ 'budget.maxDollars': 3, 'auton.reviewMode': 'human', colour: 'blue' }, '.auton/config.json'),

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ARCH_CHOICES, ARCHES, REVIEW_MODES, SETTINGS } from '../../src/core/config';
 import { ROLES } from '../../src/core/roles';
+import { kernelLaunchTemplate, type KernelLaunchArguments } from '../../src/debug/launchConfig';
 import {
   ALL_COMMAND_IDS,
   AUTON_TASK_TYPE,
@@ -33,7 +34,12 @@ interface Manifest {
     viewsWelcome: { view: string; contents: string }[];
     taskDefinitions: { type: string; properties: Record<string, { enum?: string[] }> }[];
     problemMatchers: { name: string; pattern: { regexp: string; file: number; line: number; column: number; severity: number; message: number } }[];
-    debuggers: { type: string; label: string; configurationAttributes: { launch: { properties: Record<string, unknown> } } }[];
+    debuggers: {
+      type: string;
+      label: string;
+      configurationAttributes: { launch: { properties: Record<string, unknown> } };
+      initialConfigurations: unknown[];
+    }[];
     configuration: { properties: Record<string, { default: unknown; enum?: string[] }> };
     languages: { id: string; extensions?: string[]; filenamePatterns?: string[]; configuration?: string }[];
     grammars: { language: string; scopeName: string; path: string }[];
@@ -63,9 +69,12 @@ describe('package.json manifest', () => {
   it('activates only on use, never on "*"', () => {
     assert.ok(!manifest.activationEvents.some((event) => event.includes('*')), manifest.activationEvents.join());
     assert.deepEqual([...manifest.activationEvents].sort(), [
+      `onDebugDynamicConfigurations:${DEBUG_TYPE}`,
       `onDebugResolve:${DEBUG_TYPE}`,
       `onTaskType:${AUTON_TASK_TYPE}`,
       `onView:${TASKS_VIEW}`,
+      // The AUTON repository itself: the task tree and clangd for kernels/.
+      'workspaceContains:kernels/Makefile',
     ]);
   });
 
@@ -151,11 +160,15 @@ describe('package.json manifest', () => {
   it('declares the kernel debugger with its launch attributes', () => {
     const debuggerDecl = contributes.debuggers.find((d) => d.type === DEBUG_TYPE);
     assert.equal(debuggerDecl?.label, 'AUTON Kernel (QEMU + gdb)');
-    assert.deepEqual(Object.keys(debuggerDecl?.configurationAttributes.launch.properties ?? {}).sort(), [
-      'arch', 'gdbPath', 'kernel', 'qemuArgs', 'stopAtEntry',
-    ]);
+    // Every attribute the adapter reads, and no other.
+    const attributes: Record<keyof KernelLaunchArguments, true> = {
+      arch: true, root: true, build: true, kernel: true, image: true, gdbPath: true, qemuArgs: true,
+      cmdline: true, memory: true, cpus: true, stopAtEntry: true, entry: true, trace: true,
+    };
+    assert.deepEqual(Object.keys(debuggerDecl?.configurationAttributes.launch.properties ?? {}).sort(), Object.keys(attributes).sort());
     const arch = debuggerDecl?.configurationAttributes.launch.properties.arch as { enum: string[] };
     assert.deepEqual(arch.enum, [...ARCHES]);
+    assert.deepEqual(debuggerDecl?.initialConfigurations, ARCHES.map(kernelLaunchTemplate));
   });
 
   it('ships the rules and serial-log languages with grammars that exist', () => {

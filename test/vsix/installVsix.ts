@@ -18,7 +18,7 @@ const ID = `${publisher}.${name}`;
 const ACTIVATION_LINE = /AUTON\s\S+\sactivated\sin\s([\d.]+\sms)/;
 
 /** What the .vsix may hold besides vsce's own manifest files. */
-const ALLOWED = /^extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|cli)\.js|media\/[^/]+\.svg|syntaxes\/[^/]+\.json)$/;
+const ALLOWED = /^extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|cli|debugAdapter|clangd)\.js|media\/[^/]+\.svg|syntaxes\/[^/]+\.json)$/;
 
 function checkContents(): void {
   const listing = execFileSync('python3', ['-m', 'zipfile', '-l', VSIX], { encoding: 'utf8' });
@@ -31,7 +31,8 @@ function checkContents(): void {
   if (unexpected.length > 0) {
     throw new Error(`the .vsix holds files it should not: ${unexpected.join(', ')} (see .vscodeignore)`);
   }
-  for (const needed of ['extension/dist/extension.js', 'extension/dist/cli.js', 'extension/package.json']) {
+  const bundles = ['extension', 'cli', 'debugAdapter', 'clangd'].map((name) => `extension/dist/${name}.js`);
+  for (const needed of [...bundles, 'extension/package.json']) {
     if (!entries.includes(needed)) {
       throw new Error(`the .vsix lacks ${needed}`);
     }

@@ -156,7 +156,7 @@ describe('AUTON in the VS Code extension host', () => {
     }
   });
 
-  it('stops a kernel debug launch cleanly while the debug adapter is not there', async () => {
+  it('refuses to debug a folder that holds no kernel, before starting anything', async () => {
     const started = await vscode.debug.startDebugging(folder, { type: 'auton-kernel', request: 'launch', name: 'kernel' });
     assert.equal(started, false);
     assert.equal(vscode.debug.activeDebugSession, undefined);
