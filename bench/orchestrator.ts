@@ -32,7 +32,7 @@ function repo(): string {
 /** A harness that passes at once, so the figures are the engine's own. */
 const instant: KernelHarness = {
   build(_root, arch) {
-    return Promise.resolve({ ok: true, arch, exitCode: 0, output: '', diagnostics: [], durationMs: 0, artifacts: { elf: '', bin: '' }, message: 'built' });
+    return Promise.resolve({ ok: true, arch, exitCode: 0, output: '', diagnostics: [], durationMs: 0, artifacts: { elf: '', bin: '', compileCommands: '' }, message: 'built' });
   },
   test(_root, arch) {
     return Promise.resolve({ arch, ok: true, message: `${arch}: 1 passed, 0 failed`, ktap: { started: true, version: 1, planned: 1, tests: [{ number: 1, name: 'x', ok: true, skipped: false, diagnostics: [] }], passed: 1, failed: 0, skipped: 0, missing: 0, trailing: [], errors: [] } });

@@ -11,7 +11,7 @@ const ROOT = '/work/fake-root';
 function buildResult(over: Partial<BuildResult> = {}): BuildResult {
   return {
     ok: true, arch: 'riscv64', exitCode: 0, output: 'make: done\n', diagnostics: [], durationMs: 1234,
-    artifacts: { elf: `${ROOT}/kernels/build/riscv64/kernel.elf`, bin: `${ROOT}/kernels/build/riscv64/kernel.bin` },
+    artifacts: { elf: `${ROOT}/kernels/build/riscv64/kernel.elf`, bin: `${ROOT}/kernels/build/riscv64/kernel.bin`, compileCommands: `${ROOT}/kernels/build/riscv64/compile_commands.json` },
     message: `built riscv64 ${ROOT}/kernels/build/riscv64/kernel.bin (4096 bytes)`,
     ...over,
   };
