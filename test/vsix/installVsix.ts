@@ -17,8 +17,8 @@ const ID = `${publisher}.${name}`;
 /** The line the extension logs at the end of `activate` (Monaco renders its spaces as U+00A0). */
 const ACTIVATION_LINE = /AUTON\s\S+\sactivated\sin\s([\d.]+\sms)/;
 
-/** What the .vsix may hold besides vsce's own manifest files. */
-const ALLOWED = /^extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|cli|debugAdapter|clangd)\.js|media\/[^/]+\.svg|syntaxes\/[^/]+\.json)$/;
+/** What the .vsix may hold besides vsce's own manifest files (the wasm files are the agents' C parser). */
+const ALLOWED = /^extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|cli|debugAdapter|clangd)\.js|dist\/(web-tree-sitter|tree-sitter-c)\.wasm|media\/[^/]+\.svg|syntaxes\/[^/]+\.json)$/;
 
 function checkContents(): void {
   const listing = execFileSync('python3', ['-m', 'zipfile', '-l', VSIX], { encoding: 'utf8' });
