@@ -1,6 +1,6 @@
 /**
- * The llama model as a GGUF file holds it: tensor names and shapes for a ModelConfig, and the
- * metadata keys llama.cpp's `llama` architecture and `llama` (SPM) tokenizer read.
+ * The metadata keys of a llama GGUF: what llama.cpp's `llama` architecture and `llama` (SPM)
+ * tokenizer read. Tensor names, shapes and order come from model/weights.ts (tensorSpecs).
  */
 import type { GgmlTypeName } from '../quant/tensorTypes';
 import type { ModelConfig, TokenizerData } from '../types';
@@ -8,28 +8,6 @@ import type { GgufMetadata, GgufValue } from './format';
 
 /** general.file_type (llama_ftype) of a model stored mostly as each type. */
 export const LLAMA_FILE_TYPE: Record<GgmlTypeName, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 7 };
-
-/** Every tensor of the model with its row-major shape, in the order AUTON writes them. */
-export function llamaTensorShapes(c: ModelConfig): Map<string, number[]> {
-  const headDim = c.dim / c.nHeads;
-  const kvDim = headDim * c.nKvHeads;
-  const shapes = new Map<string, number[]>([['token_embd.weight', [c.vocabSize, c.dim]]]);
-  for (let l = 0; l < c.nLayers; l++) {
-    const p = `blk.${l}.`;
-    shapes.set(`${p}attn_norm.weight`, [c.dim]);
-    shapes.set(`${p}attn_q.weight`, [c.dim, c.dim]);
-    shapes.set(`${p}attn_k.weight`, [kvDim, c.dim]);
-    shapes.set(`${p}attn_v.weight`, [kvDim, c.dim]);
-    shapes.set(`${p}attn_output.weight`, [c.dim, c.dim]);
-    shapes.set(`${p}ffn_norm.weight`, [c.dim]);
-    shapes.set(`${p}ffn_gate.weight`, [c.hiddenDim, c.dim]);
-    shapes.set(`${p}ffn_up.weight`, [c.hiddenDim, c.dim]);
-    shapes.set(`${p}ffn_down.weight`, [c.dim, c.hiddenDim]);
-  }
-  shapes.set('output_norm.weight', [c.dim]);
-  shapes.set('output.weight', [c.vocabSize, c.dim]);
-  return shapes;
-}
 
 const u32 = (value: number): GgufValue => ({ type: 'u32', value });
 const f32 = (value: number): GgufValue => ({ type: 'f32', value });

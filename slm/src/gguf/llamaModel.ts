@@ -7,7 +7,8 @@ import { storageType } from '../quant/quantize';
 import { decodeTensor, encodeTensor, type GgmlTypeName } from '../quant/tensorTypes';
 import type { ModelConfig, TokenizerData, Weights } from '../types';
 import { GgufError } from './format';
-import { llamaMetadata, llamaTensorShapes } from './llamaLayout';
+import { llamaMetadata } from './llamaLayout';
+import { tensorSpecs } from '../model/weights';
 import { type GgufFile, parseGguf, readGgufFile, tensorBytesOf } from './reader';
 import { validateLlamaGguf } from './validate';
 import { type GgufTensorInput, writeGguf } from './writer';
@@ -28,7 +29,7 @@ export interface LoadedLlamaModel extends LlamaModel {
 export function encodeLlamaGguf(model: LlamaModel, type: GgmlTypeName): Buffer {
   const { config, weights } = model;
   const tensors: GgufTensorInput[] = [];
-  for (const [name, shape] of llamaTensorShapes(config)) {
+  for (const { name, shape } of tensorSpecs(config)) {
     const tensor = weights.get(name);
     if (tensor === undefined) throw new Error(`the model has no tensor ${name}`);
     if (tensor.shape.join('x') !== shape.join('x')) throw new Error(`tensor ${name} is [${tensor.shape.join(', ')}], the config needs [${shape.join(', ')}]`);

@@ -7,7 +7,8 @@
 import type { GgmlTypeName } from '../quant/tensorTypes';
 import type { ModelConfig, TokenizerData } from '../types';
 import { GgufError, type GgufMetadata, type GgufValue, type NumberTypeName } from './format';
-import { llamaTensorShapes } from './llamaLayout';
+import { configProblems } from '../model/config';
+import { tensorSpecs } from '../model/weights';
 import type { GgufFile } from './reader';
 
 export interface LlamaGgufInfo {
@@ -146,9 +147,7 @@ export function validateLlamaGguf(file: GgufFile): LlamaGgufInfo {
   const tokenizer = checkTokenizer(k, vocabKey);
   const nameValue = file.metadata.get('general.name');
 
-  if (dim !== undefined && nHeads !== undefined && nHeads > 0 && dim % nHeads !== 0) k.problems.push(`embedding_length ${dim} is not a multiple of head_count ${nHeads}`);
-  if (nHeads !== undefined && nKvHeads !== undefined && nKvHeads > 0 && nHeads % nKvHeads !== 0) k.problems.push(`head_count ${nHeads} is not a multiple of head_count_kv ${nKvHeads}`);
-  if (dim !== undefined && nHeads !== undefined && ropeDims !== undefined && nHeads > 0 && ropeDims !== dim / nHeads) {
+  if (dim !== undefined && nHeads !== undefined && ropeDims !== undefined && nHeads > 0 && dim % nHeads === 0 && ropeDims !== dim / nHeads) {
     k.problems.push(`llama.rope.dimension_count is ${ropeDims} but the head size is ${dim / nHeads}`);
   }
   if (normEps !== undefined && !(normEps > 0 && normEps < 1)) k.problems.push(`layer_norm_rms_epsilon ${normEps} is not a small positive number`);
@@ -162,10 +161,12 @@ export function validateLlamaGguf(file: GgufFile): LlamaGgufInfo {
     name: nameValue?.type === 'string' ? nameValue.value : 'unnamed',
     vocabSize: tokenizer.tokens.length, dim, nLayers, nHeads, nKvHeads, hiddenDim, contextLength, normEps, ropeTheta,
   };
+  const shapeProblems = configProblems(config);
+  if (shapeProblems.length > 0) throw problemsError(shapeProblems);
 
   const types = new Map<string, GgmlTypeName>();
   const present = new Map(file.tensors.map((t) => [t.name, t]));
-  const expected = llamaTensorShapes(config);
+  const expected = new Map(tensorSpecs(config).map((t) => [t.name, t.shape]));
   for (const [name, shape] of expected) {
     const t = present.get(name);
     if (t === undefined) {

@@ -45,3 +45,24 @@ export function dequantizeQ8_0(bytes: Uint8Array, n: number): Float32Array {
   }
   return out;
 }
+
+/**
+ * What ggml does to a float32 activation row before multiplying it by a Q8_0 or Q4_0 weight
+ * (their vec_dot_type is Q8_0): quantize it to Q8_0 blocks as its AVX2 quantize_row_q8_0 does
+ * (d = max|x| / 127 stored as fp16, q = round-half-even(x * 127 / max|x|)), so the product equals
+ * the float product of the dequantized weights with these rounded activations. Writes into `out`.
+ */
+export function roundActivationsQ8_0(out: Float32Array, x: Float32Array): void {
+  for (let base = 0; base < x.length; base += Q8_0_BLOCK) {
+    let amax = 0;
+    for (let j = 0; j < Q8_0_BLOCK; j++) amax = Math.max(amax, Math.abs(x[base + j] ?? 0));
+    const d = f16ToF32(f32ToF16(fr(amax / 127)));
+    const id = amax !== 0 ? fr(127 / amax) : 0;
+    for (let j = 0; j < Q8_0_BLOCK; j++) out[base + j] = roundHalfEven(fr((x[base + j] ?? 0) * id)) * d;
+  }
+}
+
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}

@@ -15,7 +15,7 @@ import { type LlamaGgufInfo, validateLlamaGguf } from '../gguf/validate';
 export interface LlamaCppOptions {
   /** CPU threads for evaluation (default 1: on a busy two-core machine more threads are slower). */
   threads?: number;
-  /** Context size in tokens (default: the model's context length). */
+  /** Longest sequence (prompt + generated) in tokens (default: the model's context length). */
   contextSize?: number;
   /** Load only the vocabulary (enough to tokenize). */
   vocabOnly?: boolean;
@@ -26,7 +26,7 @@ export interface LlamaCppSession {
   /** Token ids llama.cpp's tokenizer gives for `text` (no BOS/EOS added). */
   tokenize(text: string): number[];
   detokenize(ids: readonly number[]): string;
-  /** Greedy continuation of `prompt` (ids, BOS included if wanted): up to `maxTokens` new ids, stopping after EOS. */
+  /** Greedy continuation of `prompt` (ids, BOS included if wanted): up to `maxTokens` new ids, stopping before EOS. */
   generate(prompt: readonly number[], maxTokens: number): Promise<number[]>;
   dispose(): Promise<void>;
 }
@@ -60,18 +60,24 @@ export async function openLlamaCpp(path: string, options: LlamaCppOptions = {}):
     tokenize: (text) => [...model.tokenize(text, false)],
     detokenize: (ids) => model.detokenize(ids as Parameters<LlamaModel['detokenize']>[0], false),
     async generate(prompt, maxTokens) {
+      // One slot more than the model's context: node-llama-cpp shifts a context that is full,
+      // which would change the last logits of a sequence filling the model's whole context.
       context ??= await model.createContext({
-        contextSize: options.contextSize ?? info.config.contextLength, sequences: 1, threads, batchSize: info.config.contextLength,
+        contextSize: (options.contextSize ?? info.config.contextLength) + 1, sequences: 1, threads, batchSize: info.config.contextLength,
         flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32',
       });
       const sequence = context.getSequence();
       try {
         const out: number[] = [];
-        if (maxTokens <= 0) return out;
+        // Like model/generate.ts: the last token may be sampled from a full context, never fed.
+        const limit = Math.min(maxTokens, (options.contextSize ?? info.config.contextLength) - prompt.length + 1);
+        if (limit <= 0) return out;
         const input = [...prompt] as Parameters<typeof sequence.evaluate>[0];
+        // node-llama-cpp ends the stream at EOS without yielding it; the check keeps that explicit.
         for await (const token of sequence.evaluate(input, { temperature: 0 })) {
+          if (token === eos) break;
           out.push(token);
-          if (token === eos || out.length >= maxTokens) break;
+          if (out.length >= limit) break;
         }
         return out;
       } finally {

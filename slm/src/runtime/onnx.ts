@@ -3,25 +3,22 @@
  * returns its logits, or continues a prompt greedily.
  */
 import type { InferenceSession } from 'onnxruntime-node';
+import { argmax } from '../model/generate';
 
 export interface OnnxOptions {
   /** Intra-op threads (default 1). */
   threads?: number;
+  /** The model's context length: generation stops when the sequence fills it. */
+  contextLength?: number;
 }
 
 export interface OnnxSession {
   vocabSize: number;
   /** Logits for every position of `ids`: row t (vocabSize floats) predicts token t + 1. */
   logits(ids: readonly number[]): Promise<Float32Array[]>;
-  /** Greedy continuation: up to `maxTokens` new ids, stopping after `eos`. */
+  /** Greedy continuation: up to `maxTokens` new ids, stopping before `eos`. */
   generate(prompt: readonly number[], maxTokens: number, eos: number): Promise<number[]>;
   dispose(): Promise<void>;
-}
-
-export function argmax(row: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < row.length; i++) if ((row[i] ?? -Infinity) > (row[best] ?? -Infinity)) best = i;
-  return best;
 }
 
 /** Opens an ONNX model file (or its bytes). */
@@ -57,9 +54,10 @@ export async function openOnnx(model: string | Uint8Array, options: OnnxOptions 
       while (out.length < maxTokens) {
         const rows = await logits(ids);
         const next = argmax(rows[rows.length - 1] ?? new Float32Array());
-        out.push(next);
-        ids.push(next);
         if (next === eos) break;
+        out.push(next);
+        if (ids.length >= (options.contextLength ?? Infinity)) break;
+        ids.push(next);
       }
       return out;
     },

@@ -3,19 +3,8 @@
  * training needed) and a small SPM vocabulary with all 256 byte-fallback tokens.
  */
 import type { ModelConfig, TokenizerData, Weights } from '../../../slm/src/types';
-import { llamaTensorShapes } from '../../../slm/src/gguf/llamaLayout';
-
-/** mulberry32: a small deterministic generator, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { Rng } from '../../../slm/src/model/rng';
+import { tensorSpecs } from '../../../slm/src/model/weights';
 
 /** A vocabulary of <unk> <s> </s>, the 256 byte tokens, then `words` (scored so earlier wins). */
 export function tinyTokenizer(words: readonly string[] = DEFAULT_WORDS): TokenizerData {
@@ -55,9 +44,10 @@ export function tinyConfig(vocabSize: number, overrides: Partial<ModelConfig> = 
  * trained model, and rounding differences between runtimes do not flip them).
  */
 export function randomWeights(config: ModelConfig, seed: number, outputScale = 6): Weights {
-  const rand = seededRandom(seed);
+  const rng = new Rng(seed);
+  const rand = (): number => rng.next();
   const weights: Weights = new Map();
-  for (const [name, shape] of llamaTensorShapes(config)) {
+  for (const { name, shape } of tensorSpecs(config)) {
     const n = shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);
     if (shape.length === 1) for (let i = 0; i < n; i++) data[i] = 0.8 + 0.4 * rand();
