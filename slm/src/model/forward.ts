@@ -103,8 +103,28 @@ export function rmsnorm(out: Float32Array, x: Float32Array, w: Float32Array, eps
   for (let i = 0; i < x.length; i++) out[i] = x[i]! * scale * w[i]!;
 }
 
+/** Rounds a matmul input the way a runtime does before multiplying it by one stored weight. */
+export type InputRounding = (out: Float32Array, x: Float32Array) => void;
+
+/**
+ * Input rounding per weight matrix. llama.cpp multiplies a Q8_0/Q4_0 weight by activations
+ * quantized to Q8_0 and an F16 weight by activations rounded to fp16; runtime/auton.ts registers
+ * that for weights read from such a GGUF so greedy decoding agrees with llama.cpp exactly.
+ */
+const inputRounding = new WeakMap<Float32Array, InputRounding>();
+
+export function setInputRounding(w: Float32Array, round: InputRounding): void {
+  inputRounding.set(w, round);
+}
+
 /** out[n] = W[n, :] . x for W of shape [n, d]. */
-export function matmul(out: Float32Array, x: Float32Array, w: Float32Array, n: number, d: number): void {
+export function matmul(out: Float32Array, input: Float32Array, w: Float32Array, n: number, d: number): void {
+  const round = inputRounding.get(w);
+  let x = input;
+  if (round !== undefined) {
+    x = new Float32Array(d);
+    round(x, input.subarray(0, d));
+  }
   for (let i = 0; i < n; i++) {
     const row = i * d;
     let s0 = 0;
