@@ -53,7 +53,7 @@ interface LayerActivations {
   h: Floats;
 }
 
-/** Packs token sequences; `lossFrom[i]` is the first position of sequence i whose next token is scored. */
+/** Packs token sequences; `lossFrom[i]` is the index of the first token of sequence i the loss scores (0 or 1: all). */
 export function packBatch(sequences: number[][], lossFrom: number[]): TrainBatch {
   let rows = 0;
   for (const s of sequences) rows += Math.max(0, s.length - 1);
