@@ -14,11 +14,8 @@ export interface AutonSession {
   model: Model;
   /** Logits after each position of `ids` (copies; row t predicts token t + 1). */
   logits(ids: readonly number[]): Float32Array[];
-  /**
-   * Greedy continuation of `prompt`: up to `maxTokens` new ids, stopping before EOS (or any id
-   * in `stop`); `onToken` sees each chosen id with the logits it was chosen from.
-   */
-  generate(prompt: readonly number[], maxTokens: number, stop?: readonly number[], onToken?: (id: number, logits: Float32Array) => void): number[];
+  /** Greedy continuation of `prompt`: up to `maxTokens` new ids, stopping before EOS. */
+  generate(prompt: readonly number[], maxTokens: number): number[];
 }
 
 export interface AutonOptions {
@@ -43,7 +40,6 @@ export function openAuton(path: string, options: AutonOptions = {}): AutonSessio
       const state = createRunState(model.config);
       return ids.map((id, pos) => Float32Array.from(forward(model, state, id, pos)));
     },
-    generate: (prompt, maxTokens, stop = [loaded.tokenizer.eos], onToken) =>
-      generateIds(model, [...prompt], { maxTokens, stop: [...stop], ...(onToken ? { onToken } : {}) }),
+    generate: (prompt, maxTokens) => generateIds(model, [...prompt], { maxTokens, stop: [loaded.tokenizer.eos] }),
   };
 }

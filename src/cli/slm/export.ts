@@ -12,9 +12,9 @@ import { tensorErrors } from '../../../slm/src/quant/accuracy';
 import { roundTripWeights } from '../../../slm/src/quant/quantize';
 import { type GgmlTypeName, parseGgmlType } from '../../../slm/src/quant/tensorTypes';
 import { openAuton } from '../../../slm/src/runtime/auton';
-import { openCodec } from '../../../slm/src/runtime/codec';
 import { openLlamaCpp } from '../../../slm/src/runtime/llamacpp';
 import { readModelFile } from '../../../slm/src/runtime/modelFile';
+import { openTokenizer } from '../../../slm/src/runtime/tokenizer';
 import { UsageError } from '../kernel';
 
 export { classifyNeural } from '../../../slm/src/runtime/classify';
@@ -131,11 +131,11 @@ export function registerSlmExportCommands(slm: Command): void {
         }
       } else {
         const session = openAuton(o.model);
-        const codec = await openCodec(o.model);
+        const tokenizer = await openTokenizer(o.model);
         try {
-          text = codec.decode(session.generate([session.loaded.tokenizer.bos, ...codec.encode(prompt)], maxTokens));
+          text = tokenizer.decode(session.generate(tokenizer.encode(prompt, { bos: true }), maxTokens));
         } finally {
-          await codec.dispose();
+          await tokenizer.dispose();
         }
       }
       out(text);

@@ -8,6 +8,13 @@ import { encodeLlamaGguf } from '../../../slm/src/gguf/llamaModel';
 import { parseGguf } from '../../../slm/src/gguf/reader';
 import { writeGguf } from '../../../slm/src/gguf/writer';
 import { openLlamaCpp } from '../../../slm/src/runtime/llamacpp';
+import { classifyNeural } from '../../../slm/src/runtime/classify';
+import { openTokenizer } from '../../../slm/src/runtime/tokenizer';
+import { encodeExample, formatExample } from '../../../slm/src/model/prompt';
+import { viewWeights } from '../../../slm/src/model/weights';
+import { DEFAULT_TRAIN } from '../../../slm/src/train/config';
+import { trainModel } from '../../../slm/src/train/trainer';
+import { type Intent, INTENTS, type ModelConfig } from '../../../slm/src/types';
 import { randomWeights, tinyConfig, tinyTokenizer } from './ggufFixtures';
 
 describe('slm runtime: node-llama-cpp wrapper', function () {
@@ -49,5 +56,52 @@ describe('slm runtime: node-llama-cpp wrapper', function () {
     const path = join(dir, 'cut.gguf');
     writeFileSync(path, good.subarray(0, good.length - 100));
     await assert.rejects(openLlamaCpp(path), /cut\.gguf: file is truncated: tensor output\.weight/);
+  });
+});
+
+describe('slm runtime: classifyNeural on a trained toy GGUF', function () {
+  this.timeout(120_000);
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'auton-classify-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads each request\'s intent from what the model writes, with a confidence in (0, 1]', async () => {
+    const cue: Record<Intent, string> = {
+      HARDWARE_IDENTIFY: 'what card', DRIVER_SELECT: 'which driver', INSTALL_CONFIGURE: 'set up',
+      APP_INSTALL: 'get app', SYSTEM_MANAGE: 'stop svc', TROUBLESHOOT: 'fix it',
+    };
+    const examples = (n: number, offset: number) => Array.from({ length: n }, (_, j) => {
+      const intent = INTENTS[j % 6] as Intent;
+      return { request: `${cue[intent]} ${(Math.floor(j / 6) + offset) % 4}`, intent, answer: 'ok' };
+    });
+    const train = examples(96, 0);
+    // A character-level SPM vocabulary (every character of the corpus, plus the byte tokens).
+    const chars = [...new Set(train.map((e) => formatExample(e).replace(/ /g, '▁')).join('') + '▁')].filter((c) => c !== '\n');
+    const tokenizer = tinyTokenizer(chars);
+    const config: ModelConfig = { ...tinyConfig(tokenizer.tokens.length), dim: 32, nHeads: 2, nKvHeads: 1, hiddenDim: 64, nLayers: 2, contextLength: 96 };
+    const path = join(dir, 'toy.gguf');
+    writeFileSync(path, encodeLlamaGguf({ config, tokenizer, weights: randomWeights(config, 1) }, 'F32'));
+    const tok = await openTokenizer(path);
+    let data;
+    try {
+      data = train.map((e) => encodeExample(tok, e));
+    } finally {
+      await tok.dispose();
+    }
+    const run = await trainModel({
+      model: config,
+      train: { ...DEFAULT_TRAIN, steps: 60, batchSize: 12, lr: 1e-2, minLr: 1e-3, warmupSteps: 6, checkpointEvery: 0, evalEvery: 0 },
+      data: { train: data },
+      threads: 2,
+    });
+    writeFileSync(path, encodeLlamaGguf({ config, tokenizer, weights: viewWeights(config, run.checkpoint.params) }, 'Q8_0'));
+
+    const heldOut = examples(12, 2);
+    const results = await classifyNeural(path, heldOut.map((e) => e.request));
+    const correct = results.filter((r, i) => r.intent === heldOut[i]?.intent).length;
+    assert.ok(correct >= 11, JSON.stringify(results));
+    for (const r of results) assert.ok(r.confidence > 0 && r.confidence <= 1, String(r.confidence));
   });
 });
