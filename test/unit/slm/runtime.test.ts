@@ -11,10 +11,13 @@ import { openLlamaCpp } from '../../../slm/src/runtime/llamacpp';
 import { classifyNeural } from '../../../slm/src/runtime/classify';
 import { openTokenizer } from '../../../slm/src/runtime/tokenizer';
 import { encodeExample, formatExample } from '../../../slm/src/model/prompt';
-import { viewWeights } from '../../../slm/src/model/weights';
+import { tensorSpecs, viewWeights } from '../../../slm/src/model/weights';
+import { buildModel } from '../../../slm/src/model/forward';
+import { evaluateSet } from '../../../slm/src/eval/evaluate';
+import { measureQuantization } from '../../../slm/src/quant/accuracy';
 import { DEFAULT_TRAIN } from '../../../slm/src/train/config';
 import { trainModel } from '../../../slm/src/train/trainer';
-import { type Intent, INTENTS, type ModelConfig } from '../../../slm/src/types';
+import { type Intent, INTENTS, type ModelConfig, type Weights } from '../../../slm/src/types';
 import { randomWeights, tinyConfig, tinyTokenizer } from './ggufFixtures';
 
 describe('slm runtime: node-llama-cpp wrapper', function () {
@@ -103,5 +106,20 @@ describe('slm runtime: classifyNeural on a trained toy GGUF', function () {
     const correct = results.filter((r, i) => r.intent === heldOut[i]?.intent).length;
     assert.ok(correct >= 11, JSON.stringify(results));
     for (const r of results) assert.ok(r.confidence > 0 && r.confidence <= 1, String(r.confidence));
+
+    // The accuracy change from F32 for each quantized type, through the evaluation stage.
+    const held = heldOut.map((e, i) => ({ ...e, id: `h${i}`, source: 'test', template: 't', split: 'test' as const }));
+    const vocab = await openTokenizer(path);
+    try {
+      const accuracy = (w: Weights): number => evaluateSet(buildModel(config, w), vocab, 'held-out', held).intent.accuracy;
+      const reports = await measureQuantization(viewWeights(config, run.checkpoint.params), ['Q8_0', 'Q4_0'], accuracy);
+      assert.deepEqual(reports.map((r) => r.type), ['Q8_0', 'Q4_0']);
+      for (const r of reports) {
+        assert.ok(r.f32 >= 11 / 12 && Math.abs(r.delta) <= 1 / 12, `${r.type}: F32 ${r.f32}, delta ${r.delta}`);
+        assert.equal(r.tensors.length, tensorSpecs(config).length);
+      }
+    } finally {
+      await vocab.dispose();
+    }
   });
 });
