@@ -17,9 +17,13 @@ const common = {
   logLevel: 'warning',
 };
 
+// Native runtimes (and onnx-proto's protobufjs) load from node_modules at run time, lazily: they
+// stay out of the bundles and of the .vsix.
+const runtimes = ['node-llama-cpp', 'onnxruntime-node', 'onnx-proto'];
+
 const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', ...runtimes] },
+  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: runtimes },
 ];
 
 if (tests) {

@@ -1,8 +1,11 @@
 /**
  * The accuracy change quantization causes: the same evaluation run on the F32 weights and on the
- * weights read back from each quantized type, plus the per-tensor error that explains it.
+ * weights read back from each quantized type, computed as llama.cpp computes with them (each
+ * matrix's input rounded for its storage type), plus the per-tensor error that explains it.
  */
+import { setInputRounding } from '../model/forward';
 import type { Weights } from '../types';
+import { activationRounding } from './activations';
 import { roundTripWeights, storageType } from './quantize';
 import type { GgmlTypeName } from './tensorTypes';
 
@@ -50,6 +53,10 @@ export async function measureQuantization(weights: Weights, types: readonly Ggml
   const reports: QuantizationReport[] = [];
   for (const type of types) {
     const quantized = roundTripWeights(weights, type);
+    for (const [name, tensor] of quantized) {
+      const round = activationRounding(storageType(tensor.shape, type));
+      if (round !== undefined && tensor.data !== weights.get(name)?.data) setInputRounding(tensor.data, round);
+    }
     const value = await evaluate(quantized);
     reports.push({ type, f32, quantized: value, delta: value - f32, tensors: tensorErrors(weights, quantized, type) });
   }
