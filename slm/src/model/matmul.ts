@@ -1,12 +1,33 @@
 /**
  * The one matrix kernel training needs: C[M, N] (+)= A[M, K] . B[N, K]^T, both operands walked
- * along contiguous rows. Blocked 2 rows of A by 4 rows of B so each loaded value is used several
- * times (about 4 GFLOP/s on one core in V8, 3.5x the naive loop). The backward pass brings
- * its products to this form by transposing (transpose below).
+ * along contiguous rows. The backward pass brings its products to this form by transposing
+ * (transpose below). Float32 products of some size go to the WebAssembly SIMD kernel
+ * (wasmMatmul.ts); float64 (gradient checks), small ones, or `useWasm(false)` take the scalar
+ * kernel here, blocked 2 rows of A by 4 rows of B so each loaded value is used several times
+ * (about 4 GFLOP/s on one core in V8, 3.5x the naive loop).
  */
+import { wasmMatmulABt } from './wasmMatmul';
 import type { Floats } from './weights';
 
+let wasmOn = true;
+
+/** Chooses the kernel for this thread (the bench compares them; training workers inherit the choice). */
+export function useWasm(on: boolean): void {
+  wasmOn = on;
+}
+
+export function wasmInUse(): boolean {
+  return wasmOn;
+}
+
+const WASM_MIN_WORK = 4096; // multiply-adds below which copying into wasm memory costs more than it saves
+
 export function matmulABt(C: Floats, A: Floats, B: Floats, M: number, N: number, K: number, accumulate = false): void {
+  if (wasmOn && C instanceof Float32Array && A instanceof Float32Array && B instanceof Float32Array && M * N * K >= WASM_MIN_WORK && wasmMatmulABt(C, A, B, M, N, K, accumulate)) return;
+  scalarMatmulABt(C, A, B, M, N, K, accumulate);
+}
+
+export function scalarMatmulABt(C: Floats, A: Floats, B: Floats, M: number, N: number, K: number, accumulate = false): void {
   let i = 0;
   for (; i + 2 <= M; i += 2) {
     const a0 = i * K;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { type MessagePort, Worker } from 'node:worker_threads';
 import type { ModelConfig } from '../types';
 import { Backprop, type LossResult, type TrainBatch } from '../model/backprop';
+import { useWasm, wasmInUse } from '../model/matmul';
 
 export interface GradientPool {
   readonly threads: number;
@@ -68,6 +69,7 @@ type Request = { id: number; kind: 'gradients'; jobs: Job[]; scale: number } | {
 type Reply = { id: number; results: { index: number; result: LossResult }[] } | { id: number; error: string };
 
 interface WorkerData {
+  wasm: boolean;
   config: ModelConfig;
   params: SharedArrayBuffer;
   grads: SharedArrayBuffer[];
@@ -75,6 +77,7 @@ interface WorkerData {
 
 /** The worker side: answers requests until the port closes. Runs in slm/src/train/worker.ts. */
 export function serveGradients(port: MessagePort, data: WorkerData): void {
+  useWasm(data.wasm);
   const params = new Float32Array(data.params);
   const grads = data.grads.map((b) => new Float32Array(b));
   const bp = new Backprop(data.config, params);
@@ -120,7 +123,7 @@ export class ThreadPool implements GradientPool {
       }
       return a.buffer;
     };
-    const workerData: WorkerData = { config: init.config, params: shared(init.params), grads: init.grads.map(shared) };
+    const workerData: WorkerData = { wasm: wasmInUse(), config: init.config, params: shared(init.params), grads: init.grads.map(shared) };
     this.workers = Array.from({ length: threads }, () => {
       const w = startWorker(workerData);
       w.on('message', (reply: Reply) => {

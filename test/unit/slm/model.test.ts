@@ -3,6 +3,8 @@ import { Backprop, packBatch, type TrainBatch } from '../../../slm/src/model/bac
 import { countParams, configProblems, estimateFlops, PRESETS } from '../../../slm/src/model/config';
 import { buildModel, createRunState, forward } from '../../../slm/src/model/forward';
 import { generateIds } from '../../../slm/src/model/generate';
+import { scalarMatmulABt } from '../../../slm/src/model/matmul';
+import { wasmMatmulABt, wasmMatmulAvailable } from '../../../slm/src/model/wasmMatmul';
 import { Rng } from '../../../slm/src/model/rng';
 import { initWeights, tensorSpecs, totalSize, viewWeights } from '../../../slm/src/model/weights';
 import type { ModelConfig } from '../../../slm/src/types';
@@ -47,6 +49,25 @@ describe('slm model: config and estimates', () => {
     assert.match(configProblems({ ...micro, nHeads: 3 }).join(), /not a multiple of nHeads/);
     assert.match(configProblems({ ...micro, nKvHeads: 3 }).join(), /nKvHeads/);
     assert.match(configProblems({ ...micro, dim: 0 }).join(), /dim must be a positive/);
+  });
+});
+
+describe('slm model: matrix kernels', () => {
+  it('the WebAssembly SIMD kernel matches the scalar one on ragged shapes, setting and accumulating', () => {
+    assert.ok(wasmMatmulAvailable(), 'Node 20 runs WebAssembly SIMD');
+    const rng = new Rng(11);
+    for (const [M, N, K] of [[1, 1, 1], [3, 5, 7], [2, 4, 4], [17, 33, 129], [64, 40, 96]] as const) {
+      const A = Float32Array.from({ length: M * K }, () => rng.normal());
+      const B = Float32Array.from({ length: N * K }, () => rng.normal());
+      for (const accumulate of [false, true]) {
+        const start = Float32Array.from({ length: M * N }, () => rng.normal());
+        const scalar = start.slice();
+        const simd = start.slice();
+        scalarMatmulABt(scalar, A, B, M, N, K, accumulate);
+        assert.ok(wasmMatmulABt(simd, A, B, M, N, K, accumulate));
+        for (let i = 0; i < M * N; i++) assert.ok(Math.abs(scalar[i]! - simd[i]!) < 1e-4 * Math.sqrt(K), `[${M}x${N}x${K}] entry ${i}: ${scalar[i]} vs ${simd[i]}`);
+      }
+    }
   });
 });
 
