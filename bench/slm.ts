@@ -1,12 +1,13 @@
 /**
- * `npm run bench -- slm`: training tokens/s of the TypeScript model on 1 and 2 threads (the
- * shipped model's shape, synthetic token data), and inference tokens/s of AUTON's forward pass
+ * `npm run bench -- slm`: training tokens/s of the TypeScript model (the shipped model's shape,
+ * synthetic token data) with the scalar and the WebAssembly SIMD kernel, on 1 and 2 threads, and inference tokens/s of AUTON's forward pass
  * and of llama.cpp on the same GGUF (slm/models/auton-slm.gguf), greedy, same prompts, in the
  * same run. Runs alternate so machine noise hits both sides alike.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { countParams } from '../slm/src/model/config';
+import { useWasm } from '../slm/src/model/matmul';
 import { formatPrompt } from '../slm/src/model/prompt';
 import { Rng } from '../slm/src/model/rng';
 import { openAuton } from '../slm/src/runtime/auton';
@@ -32,7 +33,8 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-async function trainingSpeed(model: ModelConfig, threads: number): Promise<number> {
+async function trainingSpeed(model: ModelConfig, threads: number, wasm: boolean): Promise<number> {
+  useWasm(wasm);
   const rng = new Rng(threads);
   const data = Array.from({ length: 256 }, () => {
     const n = 40 + rng.int(30);
@@ -64,8 +66,14 @@ export async function benchSlm(root: string, runs = 3): Promise<void> {
   const prompts = requests.map((r) => tokenizer.encode(formatPrompt(r), { bos: true }));
   console.log(`model: ${gguf} (${config.name}, ${(countParams(config).total / 1e6).toFixed(2)}M parameters, ${auton.loaded.types.get('blk.0.attn_q.weight') ?? '?'})`);
 
-  const train: Record<number, number[]> = { 1: [], 2: [] };
-  for (let i = 0; i < runs; i++) for (const threads of [1, 2]) train[threads]!.push(await trainingSpeed(config, threads));
+  const variants = [
+    { label: 'train, scalar JS kernel, 1 thread', threads: 1, wasm: false },
+    { label: 'train, WASM SIMD kernel, 1 thread', threads: 1, wasm: true },
+    { label: 'train, WASM SIMD kernel, 2 threads', threads: 2, wasm: true },
+  ];
+  const train: number[][] = variants.map(() => []);
+  for (let i = 0; i < runs; i++) for (const [k, v] of variants.entries()) train[k]!.push(await trainingSpeed(config, v.threads, v.wasm));
+  useWasm(true);
 
   const llama = await openLlamaCpp(gguf, { threads: 1 });
   const infer: Record<'auton' | 'llama.cpp', number[]> = { auton: [], 'llama.cpp': [] };
@@ -96,9 +104,9 @@ export async function benchSlm(root: string, runs = 3): Promise<void> {
   }
 
   const row = (label: string, xs: number[]): string => `${label.padEnd(36)} ${Math.round(median(xs)).toString().padStart(8)} tokens/s  (runs: ${xs.map((x) => Math.round(x)).join(', ')})`;
-  console.log(row('train, TypeScript, 1 thread', train[1]!));
-  console.log(row('train, TypeScript, 2 threads', train[2]!));
-  console.log(`${'train speed-up, 2 threads vs 1'.padEnd(36)} ${(median(train[2]!) / median(train[1]!)).toFixed(2)}x`);
+  variants.forEach((v, k) => console.log(row(v.label, train[k]!)));
+  console.log(`${'speed-up, WASM vs scalar (1 thread)'.padEnd(36)} ${(median(train[1]!) / median(train[0]!)).toFixed(2)}x`);
+  console.log(`${'speed-up, 2 threads vs 1 (WASM)'.padEnd(36)} ${(median(train[2]!) / median(train[1]!)).toFixed(2)}x`);
   console.log(row('inference, AUTON TypeScript forward', infer.auton));
   console.log(row('inference, llama.cpp (1 thread)', infer['llama.cpp']));
   console.log(`greedy outputs identical on ${agree}/${prompts.length} prompts (prompt + generated tokens counted; prompts from the test split)`);

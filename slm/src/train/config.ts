@@ -66,6 +66,12 @@ export interface RunConfig {
   train: TrainConfig;
   data: {
     dir: string; // the dataset folder "auton slm data" writes (train/validation/test/paraphrase.jsonl, tokenizer.json)
+    /**
+     * Sets to train on (default ["train"]). Adding "validation" gives the final model the
+     * validation templates too; the validation loss is then not a held-out figure any more.
+     * Test and paraphrase are evaluation only.
+     */
+    trainOn: ('train' | 'validation')[];
   };
   output: {
     dir: string; // checkpoints and logs
@@ -119,6 +125,10 @@ export function loadRunConfig(file: string, root: string): RunConfig {
   const train: TrainConfig = { ...DEFAULT_TRAIN, ...r.train };
   const problems = trainProblems(train);
   if (!r.data?.dir) problems.push('data.dir is required');
+  const trainOn = r.data?.trainOn ?? ['train'];
+  if (!Array.isArray(trainOn) || trainOn.length === 0 || trainOn.some((s) => s !== 'train' && s !== 'validation')) {
+    problems.push('data.trainOn must list "train" and/or "validation"');
+  }
   if (!r.output?.dir) problems.push('output.dir is required');
   if (problems.length) throw new Error(`run config ${file}: ${problems.join('; ')}`);
   const at = (p: string): string => (isAbsolute(p) ? p : resolve(root, p));
@@ -126,7 +136,7 @@ export function loadRunConfig(file: string, root: string): RunConfig {
     name: r.name ?? basename(file, '.json'),
     model: r.model ?? { preset: 'tiny' },
     train,
-    data: { dir: at(r.data!.dir) },
+    data: { dir: at(r.data!.dir), trainOn },
     output: { dir: at(r.output!.dir) },
   };
 }

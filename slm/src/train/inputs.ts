@@ -31,9 +31,9 @@ export function readTokenizer(dir: string): Tokenizer {
   return loadTokenizer(need(tokenizerFile(dir)));
 }
 
-/** SHA-256 over the training set and the tokenizer: a resumed run must see the same ones. */
-export function dataFingerprint(dir: string): string {
+/** SHA-256 over the training sets and the tokenizer: a resumed run must see the same ones. */
+export function dataFingerprint(dir: string, sets: SetName[] = ['train']): string {
   const h = createHash('sha256');
-  for (const file of [setFile(dir, 'train'), tokenizerFile(dir)]) h.update(readFileSync(need(file)));
+  for (const file of [...sets.map((s) => setFile(dir, s)), tokenizerFile(dir)]) h.update(readFileSync(need(file)));
   return h.digest('hex').slice(0, 16);
 }

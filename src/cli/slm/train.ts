@@ -48,7 +48,7 @@ export function registerSlmTrainCommands(slm: Command): void {
       const tokenizer = readTokenizer(run.data.dir);
       const model = resolveModelConfig(run.model, tokenizer.data.tokens.length, run.name);
       const encode = (set: 'train' | 'validation') => readSet(run.data.dir, set).map((e) => encodeExample(tokenizer, e));
-      const train = encode('train');
+      const train = run.data.trainOn.flatMap(encode);
       const validation = encode('validation');
       const tooLong = train.filter((e) => e.ids.length > model.contextLength).length;
       if (tooLong) throw new UsageError(`${tooLong} training examples are longer than the context length ${model.contextLength}: raise model.contextLength in ${o.config}`);
@@ -59,10 +59,10 @@ export function registerSlmTrainCommands(slm: Command): void {
       const log = (s: string) => process.stderr.write(`${s}\n`);
       if (!o.json) {
         log(`slm train: ${describeConfig(model)}`);
-        log(`slm train: ${train.length} training examples (${validation.length} validation), ${threads} thread(s), ${run.train.steps} steps of ${run.train.batchSize}; checkpoint ${out}`);
+        log(`slm train: ${train.length} training examples (${run.data.trainOn.join(' + ')}; validation loss on ${validation.length}), ${threads} thread(s), ${run.train.steps} steps of ${run.train.batchSize}; checkpoint ${out}`);
       }
       const result = await trainModel({
-        model, train: run.train, data: { train, validation }, tokenizer: tokenizer.data, dataFingerprint: dataFingerprint(run.data.dir),
+        model, train: run.train, data: { train, validation }, tokenizer: tokenizer.data, dataFingerprint: dataFingerprint(run.data.dir, run.data.trainOn),
         checkpointFile: out, resume, threads, progress: o.progress !== false && !o.json,
         stopAtStep: o.stopAt !== undefined ? positiveWhole(o.stopAt, '--stop-at') : undefined,
       });
