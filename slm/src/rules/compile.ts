@@ -12,6 +12,7 @@ export const WEIGHT_SCALE = 1000;
 
 export interface Keyword {
   text: string; // normalised phrase, without a trailing "*"
+  bytes: Buffer; // text as UTF-8
   prefix: boolean; // "instal*": the last word may continue
 }
 
@@ -160,7 +161,8 @@ class Compiler {
     const star = text.indexOf('*');
     if (star >= 0 && star !== text.length - 1) this.fail(pos, `"${raw}": "*" may only end a phrase (a word prefix such as "instal*")`);
     if (/[\u2018\u2019\u201c\u201d]/.test(text)) this.fail(pos, `"${raw}": use plain ' and " quotes; requests are normalised to them`);
-    return { text: star >= 0 ? text.slice(0, -1) : text, prefix: star >= 0 };
+    const phrase = star >= 0 ? text.slice(0, -1) : text;
+    return { text: phrase, bytes: Buffer.from(phrase, 'utf8'), prefix: star >= 0 };
   }
 
   private pattern(source: string, pos: Pos): number {

@@ -18,10 +18,10 @@ export interface Classification {
 }
 
 /** Whether a keyword occurs in the normalised text at word boundaries. */
-export function keywordMatches(keyword: Keyword, text: Uint8Array): boolean {
-  const phrase = Buffer.from(keyword.text, 'utf8');
+export function keywordMatches(keyword: Keyword, text: Buffer): boolean {
+  const phrase = keyword.bytes;
   if (phrase.length === 0) return false;
-  const haystack = Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+  const haystack = text;
   const firstWord = isWordByte(phrase[0] as number);
   const lastWord = isWordByte(phrase[phrase.length - 1] as number);
   for (let at = haystack.indexOf(phrase); at >= 0; at = haystack.indexOf(phrase, at + 1)) {
@@ -37,7 +37,7 @@ class Evaluation {
   private readonly keywordHits: (boolean | undefined)[] = [];
   private readonly patternHits: (boolean | undefined)[] = [];
 
-  constructor(private readonly rules: RuleSet, private readonly text: Uint8Array) {}
+  constructor(private readonly rules: RuleSet, private readonly text: Buffer) {}
 
   private keyword(k: number): boolean {
     return (this.keywordHits[k] ??= keywordMatches(this.rules.keywords[k] as Keyword, this.text));
