@@ -1,82 +1,25 @@
 /**
- * `auton slm classify` (requests on stdin, one intent per line, rules or neural backend) and
- * `auton slm rules check|compile|eval` (the rule language: validate, generate the kernel's C
- * tables, measure intent accuracy on a dataset file).
+ * `auton slm rules check|compile|eval`: the intent rule language (validate the rules, generate
+ * the kernel's C tables, measure intent accuracy on a dataset file). Classifying requests is
+ * `auton slm classify --backend rules` (src/cli/slm/classify.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { readJsonl } from '../../../slm/src/data/jsonl';
-import { INTENTS, type Intent } from '../../../slm/src/types';
+import { INTENTS } from '../../../slm/src/types';
 import { generateC } from '../../../slm/src/rules/cgen';
 import { evaluateRules } from '../../../slm/src/rules/evaluate';
-import { classify } from '../../../slm/src/rules/interpreter';
 import { loadRules, ruleFiles } from '../../../slm/src/rules/load';
-import { UsageError } from '../kernel';
 import { slmDir } from './data';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
-
-/** The neural backend (helper C's runtime): one result per request, intent undefined if unreadable. */
-export type ClassifyNeural = (modelFile: string, requests: readonly string[]) =>
-  { intent: Intent | undefined; confidence: number }[] | Promise<{ intent: Intent | undefined; confidence: number }[]>;
-
-export interface SlmBackends {
-  classifyNeural?: ClassifyNeural;
-}
-
-interface ClassifyOpts {
-  backend: string;
-  model?: string;
-  rules?: string;
-  root?: string;
-  json?: boolean;
-}
-
-async function readStdinLines(): Promise<string[]> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/).filter((line) => line.trim() !== '');
-}
 
 function rulesDir(o: { rules?: string; root?: string }): string {
   return o.rules ? resolve(o.rules) : join(slmDir(o.root), 'rules');
 }
 
-export function registerSlmRulesCommands(slm: Command, backends: SlmBackends = {}): void {
-  slm
-    .command('classify')
-    .description('classify requests read from stdin (one per line) into intents; prints one line (or JSON object) per request')
-    .option('--backend <name>', 'rules (slm/rules/*.rules) or neural (a GGUF model)', 'rules')
-    .option('--model <file>', 'GGUF model file for the neural backend')
-    .option('--rules <dir>', 'rules folder for the rules backend (default: slm/rules)')
-    .option('--root <dir>', 'repository root (default: found from the current folder)')
-    .option('--json', 'print {"request", "intent", "confidence", ...} per line')
-    .action(async (o: ClassifyOpts) => {
-      if (o.backend !== 'rules' && o.backend !== 'neural') throw new UsageError(`--backend must be rules or neural, got "${o.backend}"`);
-      if (o.backend === 'neural' && o.model === undefined) {
-        throw new UsageError('the neural backend needs a model file: pass --model FILE (a GGUF written by "auton slm export", e.g. slm/models/auton-slm.gguf)');
-      }
-      if (o.backend === 'rules' && o.model !== undefined) throw new UsageError('--model is for --backend neural; the rules backend reads --rules DIR');
-      const requests = await readStdinLines();
-      const print = (request: string, fields: Record<string, unknown> & { intent: Intent | null; confidence: number }) =>
-        out(o.json ? JSON.stringify({ request, ...fields }) : `${fields.intent ?? 'UNKNOWN'}\t${fields.confidence.toFixed(3)}`);
-      if (o.backend === 'rules') {
-        const rules = loadRules(rulesDir(o));
-        for (const request of requests) {
-          const c = classify(rules, request);
-          print(request, { backend: 'rules', intent: c.intent, confidence: c.confidence, scores: c.scores });
-        }
-        return;
-      }
-      if (!backends.classifyNeural) throw new Error('the neural backend is not part of this build of auton; use --backend rules');
-      const results = await backends.classifyNeural(resolve(o.model as string), requests);
-      requests.forEach((request, i) => {
-        const r = results[i];
-        print(request, { backend: 'neural', intent: r?.intent ?? null, confidence: r?.confidence ?? 0 });
-      });
-    });
-
+export function registerSlmRulesCommands(slm: Command): void {
   const rules = slm.command('rules').description('the intent rule language: check the rules, compile them to C tables, measure their accuracy');
 
   rules

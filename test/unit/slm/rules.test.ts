@@ -261,33 +261,36 @@ int main(void) {
   });
 });
 
-describe('slm rules: auton slm classify', () => {
-  it('reads requests from stdin and writes one JSON object per line (rules backend); refuses neural without a model', function () {
+describe('slm rules: auton slm rules check|eval|compile', () => {
+  it('checks, evaluates and compiles the rules from the command line, and reports a broken rule at file:line:col', function () {
     this.timeout(30000);
-    const dir = join(root, '.test-tmp');
-    mkdirSync(dir, { recursive: true });
-    const script = join(mkdtempSync(join(dir, 'classify-')), 'run.ts');
+    mkdirSync(join(root, '.test-tmp'), { recursive: true });
+    const scratch = mkdtempSync(join(root, '.test-tmp', 'rules-'));
+    const script = join(scratch, 'run.ts');
     writeFileSync(script, `import { Command } from 'commander';
 import { registerSlmRulesCommands } from ${JSON.stringify(join(root, 'src', 'cli', 'slm', 'rules'))};
 const program = new Command('auton').exitOverride();
 registerSlmRulesCommands(program.command('slm'));
-program.parseAsync(process.argv.slice(2), { from: 'user' }).catch((e: Error) => { process.stderr.write(e.message + '\\n'); process.exitCode = 2; });
+program.parseAsync(process.argv.slice(2), { from: 'user' }).catch((e: Error) => { process.stderr.write(e.message + '\\n'); process.exitCode = 1; });
 `);
     try {
-      const run = (args: string[], input: string) => spawnSync(process.execPath, ['--import', 'tsx', script, 'slm', 'classify', ...args], { cwd: root, input, encoding: 'utf8' });
-      const ok = run(['--backend', 'rules', '--json'], 'which driver does 8086:100e need?\n\nmy wifi keeps dropping\r\ninstall vlc please\n');
-      assert.equal(ok.status, 0, ok.stderr);
-      const lines = ok.stdout.trim().split('\n').map((l) => JSON.parse(l) as { request: string; intent: string; confidence: number });
-      assert.deepEqual(lines.map((l) => l.intent), ['DRIVER_SELECT', 'TROUBLESHOOT', 'APP_INSTALL']);
-      assert.ok(lines.every((l) => l.confidence > 0 && l.confidence <= 1));
-      assert.equal(lines[1]?.request, 'my wifi keeps dropping');
-      const plain = run([], 'reboot now\n');
-      assert.match(plain.stdout, /^SYSTEM_MANAGE\t0\.\d{3}\n$/);
-      const neural = run(['--backend', 'neural', '--json'], 'x\n');
-      assert.notEqual(neural.status, 0);
-      assert.match(neural.stderr, /the neural backend needs a model file: pass --model FILE/);
+      const auton = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', script, 'slm', 'rules', ...args], { cwd: root, encoding: 'utf8' });
+      const check = auton('check');
+      assert.equal(check.status, 0, check.stderr);
+      assert.match(check.stdout, /^ok: \d+ files, 6 intents, \d+ keyword phrases, \d+ patterns, \d+ statements\n$/);
+      const evaluated = auton('eval', '--set', 'paraphrase', '--json');
+      assert.equal(evaluated.status, 0, evaluated.stderr);
+      assert.ok((JSON.parse(evaluated.stdout) as { accuracy: number }).accuracy >= 0.9);
+      const compiled = auton('compile', '--out', join(scratch, 'c'));
+      assert.equal(compiled.status, 0, compiled.stderr);
+      assert.equal(readFileSync(join(scratch, 'c', 'rules_table.c'), 'utf8'), readFileSync(join(root, 'kernels', 'slm', 'rules_table.c'), 'utf8'));
+      mkdirSync(join(scratch, 'broken'));
+      writeFileSync(join(scratch, 'broken', 'a.rules'), 'intent DRIVER_SELECT\n  keyword "driver" weight\nend\n');
+      const broken = auton('check', '--rules', join(scratch, 'broken'));
+      assert.equal(broken.status, 1);
+      assert.match(broken.stderr, /broken\/a\.rules:2:26: expected a number after "weight", found the end of the line/);
     } finally {
-      rmSync(join(script, '..'), { recursive: true, force: true });
+      rmSync(scratch, { recursive: true, force: true });
     }
   });
 });
