@@ -121,7 +121,7 @@ export async function buildDataset(options: BuildOptions): Promise<BuildResult> 
   files.push(tokenizerPath);
   write('README.md', datasetCard({
     options: { size: options.size, paraphraseSize: options.paraphraseSize, seed: options.seed, vocabSize: options.vocabSize },
-    sources: { pciIds: sources.pciIds.path, modulesAlias: sources.modulesAlias.origin },
+    sources: { pciIds: sources.pciIds.path, modulesAlias: sources.modulesAlias.origin, kernelPackage: sources.modulesAlias.kernelPackage },
     catalogue: built.stats,
     corpus,
     leakage: built.leakage,

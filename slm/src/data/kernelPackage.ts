@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { moduleName, readModinfo } from './elfModinfo';
 import { readTar } from './tar';
 
@@ -46,6 +46,50 @@ export function newestKernelPackage(): string {
   return names[names.length - 1] as string;
 }
 
+/**
+ * Reads a kernel image package (.deb) and writes modules.alias (depmod's format, from each
+ * module's .modinfo) and modules.order into `dir`, streaming: nothing else is unpacked.
+ */
+export async function extractModuleTables(debPath: string, dir: string): Promise<{ release: string; modules: number; aliases: number }> {
+  const deb = basename(debPath);
+  const aliases = new Map<string, string[]>(); // module path -> alias patterns
+  let order = '';
+  let release = '';
+  const child = spawn('dpkg-deb', ['--fsys-tarfile', debPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+  const modulePath = /^lib\/modules\/([^/]+)\/(kernel\/.+\.ko|modules\.order)$/;
+  await readTar(child.stdout, (path) => modulePath.test(path), ({ path, data }) => {
+    const m = modulePath.exec(path) as RegExpExecArray;
+    release = m[1] as string;
+    const rel = m[2] as string;
+    if (rel === 'modules.order') order = data.toString('utf8');
+    else aliases.set(rel, readModinfo(data).filter((e) => e.startsWith('alias=')).map((e) => e.slice(6)));
+  });
+  const code = await exited;
+  if (code !== 0) throw new Error(`dpkg-deb --fsys-tarfile ${deb} failed: ${stderr.trim()}`);
+  if (aliases.size === 0) {
+    throw new Error(`${deb} holds no uncompressed kernel modules (lib/modules/*/kernel/**/*.ko); pass --modules-alias FILE instead`);
+  }
+
+  // depmod lists modules in modules.order order; modules missing from it come last, sorted.
+  const listed = new Set(order.split('\n').map((l) => l.trim()));
+  const ordered = [...listed].filter((p) => aliases.has(p));
+  const rest = [...aliases.keys()].filter((p) => !listed.has(p)).sort();
+  const lines = ['# Aliases extracted from modules themselves (written by auton slm data in depmod format)'];
+  for (const path of [...ordered, ...rest]) {
+    for (const alias of aliases.get(path) ?? []) lines.push(`alias ${alias} ${moduleName(path)}`);
+  }
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'modules.alias'), lines.join('\n') + '\n');
+  writeFileSync(join(dir, 'modules.order'), order);
+  return { release, modules: aliases.size, aliases: lines.length - 1 };
+}
+
 function readSource(dir: string): KernelTables | null {
   const file = join(dir, 'source.json');
   if (!existsSync(file) || !existsSync(join(dir, 'modules.alias'))) return null;
@@ -80,42 +124,10 @@ export async function kernelTables(cacheRoot: string, packageName?: string, log:
   const packageVersion = run('dpkg-deb', ['-f', debPath, 'Version']).trim();
 
   log(`slm data: reading module aliases from ${deb}`);
-  const aliases = new Map<string, string[]>(); // module path -> alias patterns
-  let order = '';
-  let release = '';
-  const child = spawn('dpkg-deb', ['--fsys-tarfile', debPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code ?? 1));
-  });
-  const modulePath = /^lib\/modules\/([^/]+)\/(kernel\/.+\.ko|modules\.order)$/;
-  await readTar(child.stdout, (path) => modulePath.test(path), ({ path, data }) => {
-    const m = modulePath.exec(path) as RegExpExecArray;
-    release = m[1] as string;
-    const rel = m[2] as string;
-    if (rel === 'modules.order') order = data.toString('utf8');
-    else aliases.set(rel, readModinfo(data).filter((e) => e.startsWith('alias=')).map((e) => e.slice(6)));
-  });
-  const code = await exited;
-  if (code !== 0) throw new Error(`dpkg-deb --fsys-tarfile ${deb} failed: ${stderr.trim()}`);
-  if (aliases.size === 0) {
-    throw new Error(`${deb} holds no uncompressed kernel modules (lib/modules/*/kernel/**/*.ko); pass --modules-alias FILE instead`);
-  }
-
-  // depmod lists modules in modules.order order; modules missing from it come last, sorted.
-  const ordered = order.split('\n').map((l) => l.trim()).filter((l) => aliases.has(l));
-  const rest = [...aliases.keys()].filter((p) => !ordered.includes(p)).sort();
-  const lines = ['# Aliases extracted from modules themselves (written by auton slm data in depmod format)'];
-  for (const path of [...ordered, ...rest]) {
-    for (const alias of aliases.get(path) ?? []) lines.push(`alias ${alias} ${moduleName(path)}`);
-  }
-  writeFileSync(join(dir, 'modules.alias'), lines.join('\n') + '\n');
-  writeFileSync(join(dir, 'modules.order'), order);
+  const { release, modules, aliases } = await extractModuleTables(debPath, dir);
   const tables: KernelTables = { packageName, packageVersion, release, dir };
   writeFileSync(join(dir, 'source.json'), JSON.stringify({ packageName, packageVersion, release }, null, 2) + '\n');
   rmSync(debPath);
-  log(`slm data: wrote ${lines.length - 1} aliases of ${aliases.size} modules (${release})`);
+  log(`slm data: wrote ${aliases} aliases of ${modules} modules (${release})`);
   return tables;
 }

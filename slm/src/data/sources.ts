@@ -12,7 +12,7 @@ export const PCI_IDS_PATHS = ['/usr/share/misc/pci.ids', '/usr/share/hwdata/pci.
 
 export interface SourceFiles {
   pciIds: { path: string; text: string };
-  modulesAlias: { path: string; text: string; origin: string }; // origin: the kernel package or "file"
+  modulesAlias: { path: string; text: string; origin: string; kernelPackage?: string }; // origin: "<package> <version>" or "file"
   modulesOrder: string; // "" when unavailable (device categories then fall back to "device")
 }
 
@@ -44,7 +44,7 @@ export async function loadSources(options: SourceOptions): Promise<SourceFiles> 
   const aliasPath = join(tables.dir, 'modules.alias');
   return {
     pciIds,
-    modulesAlias: { path: aliasPath, text: readFileSync(aliasPath, 'utf8'), origin: `${tables.packageName} ${tables.packageVersion}` },
+    modulesAlias: { path: aliasPath, text: readFileSync(aliasPath, 'utf8'), origin: `${tables.packageName} ${tables.packageVersion}`, kernelPackage: tables.packageName },
     modulesOrder: readFileSync(join(tables.dir, 'modules.order'), 'utf8'),
   };
 }

@@ -12,6 +12,7 @@ export const WEIGHT_SCALE = 1000;
 
 export interface Keyword {
   text: string; // normalised phrase, without a trailing "*"
+  bytes: Buffer; // text as UTF-8
   prefix: boolean; // "instal*": the last word may continue
 }
 
@@ -21,7 +22,7 @@ export interface Pattern {
 }
 
 export type CondOp = 'has' | 'matches' | 'not' | 'and' | 'or';
-/** has: a = keyword; matches: a = pattern; not: a = condition; and/or: a, b = conditions. */
+/** has: keywords [a, a+b) (any); matches: a = pattern; not: a = condition; and/or: a, b = conditions. */
 export interface CondRow {
   op: CondOp;
   a: number;
@@ -160,7 +161,8 @@ class Compiler {
     const star = text.indexOf('*');
     if (star >= 0 && star !== text.length - 1) this.fail(pos, `"${raw}": "*" may only end a phrase (a word prefix such as "instal*")`);
     if (/[\u2018\u2019\u201c\u201d]/.test(text)) this.fail(pos, `"${raw}": use plain ' and " quotes; requests are normalised to them`);
-    return { text: star >= 0 ? text.slice(0, -1) : text, prefix: star >= 0 };
+    const phrase = star >= 0 ? text.slice(0, -1) : text;
+    return { text: phrase, bytes: Buffer.from(phrase, 'utf8'), prefix: star >= 0 };
   }
 
   private pattern(source: string, pos: Pos): number {
@@ -184,10 +186,9 @@ class Compiler {
     let row: CondRow;
     switch (c.kind) {
       case 'has': {
-        const k = this.keyword(c.phrase, c.pos);
-        let a = this.set.keywords.findIndex((x) => x.text === k.text && x.prefix === k.prefix);
-        if (a < 0) a = this.set.keywords.push(k) - 1;
-        row = { op: 'has', a, b: 0 };
+        const a = this.set.keywords.length;
+        for (const p of c.phrases) this.set.keywords.push(this.keyword(p.text, p.pos));
+        row = { op: 'has', a, b: c.phrases.length };
         break;
       }
       case 'matches':

@@ -18,10 +18,10 @@ export interface Classification {
 }
 
 /** Whether a keyword occurs in the normalised text at word boundaries. */
-export function keywordMatches(keyword: Keyword, text: Uint8Array): boolean {
-  const phrase = Buffer.from(keyword.text, 'utf8');
+export function keywordMatches(keyword: Keyword, text: Buffer): boolean {
+  const phrase = keyword.bytes;
   if (phrase.length === 0) return false;
-  const haystack = Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+  const haystack = text;
   const firstWord = isWordByte(phrase[0] as number);
   const lastWord = isWordByte(phrase[phrase.length - 1] as number);
   for (let at = haystack.indexOf(phrase); at >= 0; at = haystack.indexOf(phrase, at + 1)) {
@@ -37,10 +37,15 @@ class Evaluation {
   private readonly keywordHits: (boolean | undefined)[] = [];
   private readonly patternHits: (boolean | undefined)[] = [];
 
-  constructor(private readonly rules: RuleSet, private readonly text: Uint8Array) {}
+  constructor(private readonly rules: RuleSet, private readonly text: Buffer) {}
 
   private keyword(k: number): boolean {
     return (this.keywordHits[k] ??= keywordMatches(this.rules.keywords[k] as Keyword, this.text));
+  }
+
+  private anyKeyword(first: number, count: number): boolean {
+    for (let k = first; k < first + count; k++) if (this.keyword(k)) return true;
+    return false;
   }
 
   private pattern(p: number): boolean {
@@ -50,7 +55,7 @@ class Evaluation {
   cond(c: number): boolean {
     const row = this.rules.conds[c] as RuleSet['conds'][number];
     switch (row.op) {
-      case 'has': return this.keyword(row.a);
+      case 'has': return this.anyKeyword(row.a, row.b);
       case 'matches': return this.pattern(row.a);
       case 'not': return !this.cond(row.a);
       case 'and': return this.cond(row.a) && this.cond(row.b);
@@ -67,12 +72,7 @@ class Evaluation {
           score += row.weight;
           break;
         case 'keyword':
-          for (let k = row.a; k < row.a + row.b; k++) {
-            if (this.keyword(k)) {
-              score += row.weight;
-              break;
-            }
-          }
+          if (this.anyKeyword(row.a, row.b)) score += row.weight;
           break;
         case 'pattern':
           if (this.pattern(row.a)) score += row.weight;

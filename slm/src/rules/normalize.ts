@@ -10,7 +10,7 @@ function isSpace(b: number): boolean {
   return b === 0x20 || (b >= 0x09 && b <= 0x0d);
 }
 
-export function normalizeRequest(text: string): Uint8Array {
+export function normalizeRequest(text: string): Buffer {
   const input = Buffer.from(text, 'utf8');
   const out: number[] = [];
   let pendingSpace = false;
@@ -30,5 +30,5 @@ export function normalizeRequest(text: string): Uint8Array {
     pendingSpace = false;
     out.push(b);
   }
-  return Uint8Array.from(out);
+  return Buffer.from(out);
 }

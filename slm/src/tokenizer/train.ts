@@ -133,7 +133,7 @@ export function trainBpe(texts: Iterable<string>, options: BpeOptions): Tokenize
     if (!taken.has(bestText)) {
       tokens.push(bestText);
       types.push(TOKEN_TYPE.normal);
-      scores.push(-merges);
+      scores.push(0 - merges); // not -merges: the first merge would score -0
       taken.add(bestText);
       merges++;
     }
