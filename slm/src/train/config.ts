@@ -56,9 +56,7 @@ export interface RunConfig {
   model: ModelSpec;
   train: TrainConfig;
   data: {
-    corpus: string; // examples (JSON lines of Example)
-    tokenizer: string; // tokenizer file
-    paraphrases?: string; // held-out paraphrase requests for evaluation
+    dir: string; // the dataset folder "auton slm data" writes (train/validation/test/paraphrase.jsonl, tokenizer.json)
   };
   output: {
     dir: string; // checkpoints and logs
@@ -109,7 +107,7 @@ export function loadRunConfig(file: string, root: string): RunConfig {
   const r = raw as Partial<RunConfig>;
   const train: TrainConfig = { ...DEFAULT_TRAIN, ...r.train };
   const problems = trainProblems(train);
-  if (!r.data?.corpus || !r.data.tokenizer) problems.push('data.corpus and data.tokenizer are required');
+  if (!r.data?.dir) problems.push('data.dir is required');
   if (!r.output?.dir) problems.push('output.dir is required');
   if (problems.length) throw new Error(`run config ${file}: ${problems.join('; ')}`);
   const at = (p: string): string => (isAbsolute(p) ? p : resolve(root, p));
@@ -117,7 +115,7 @@ export function loadRunConfig(file: string, root: string): RunConfig {
     name: r.name ?? basename(file, '.json'),
     model: r.model ?? { preset: 'tiny' },
     train,
-    data: { corpus: at(r.data!.corpus), tokenizer: at(r.data!.tokenizer), paraphrases: r.data!.paraphrases ? at(r.data!.paraphrases) : undefined },
+    data: { dir: at(r.data!.dir) },
     output: { dir: at(r.output!.dir) },
   };
 }
