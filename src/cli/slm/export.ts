@@ -14,7 +14,7 @@ import { type GgmlTypeName, parseGgmlType } from '../../../slm/src/quant/tensorT
 import { openAuton } from '../../../slm/src/runtime/auton';
 import { openLlamaCpp } from '../../../slm/src/runtime/llamacpp';
 import { readModelFile } from '../../../slm/src/runtime/modelFile';
-import { openTokenizer } from '../../../slm/src/runtime/tokenizer';
+import { SpmTokenizer } from '../../../slm/src/tokenizer/spm';
 import { UsageError } from '../kernel';
 
 export { classifyNeural } from '../../../slm/src/runtime/classify';
@@ -131,12 +131,8 @@ export function registerSlmExportCommands(slm: Command): void {
         }
       } else {
         const session = openAuton(o.model);
-        const tokenizer = await openTokenizer(o.model);
-        try {
-          text = tokenizer.decode(session.generate(tokenizer.encode(prompt, { bos: true }), maxTokens));
-        } finally {
-          await tokenizer.dispose();
-        }
+        const tokenizer = new SpmTokenizer(session.loaded.tokenizer);
+        text = tokenizer.decode(session.generate(tokenizer.encode(prompt, { bos: true }), maxTokens));
       }
       out(text);
     });
