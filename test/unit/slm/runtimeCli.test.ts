@@ -59,6 +59,16 @@ describe('auton slm quantize|export|generate (dist/cli.js)', function () {
     });
   }
 
+  it('quantize --eval reports the intent accuracy change from F32', () => {
+    const examples = join(dir, 'examples.jsonl');
+    const lines = [['which driver for 8086:10d3', 'DRIVER_SELECT'], ['install firefox', 'APP_INSTALL'], ['restart ssh', 'SYSTEM_MANAGE']]
+      .map(([request, intent], i) => JSON.stringify({ id: `e${i}`, intent, request, answer: 'x', source: 'test', template: 't', split: 'test' }));
+    writeFileSync(examples, `${lines.join('\n')}\n`);
+    const run = auton(['quantize', '--in', f32, '--type', 'q8_0', '--out', join(dir, 'eval-q8.gguf'), '--eval', examples]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^intent accuracy on 3 examples of \S+examples\.jsonl: F32 \d+\.\d% -> Q8_0 \d+\.\d% \([+-]\d+\.\d points\)$/m);
+  });
+
   it('refuses to quantize an already quantized file', () => {
     auton(['quantize', '--in', f32, '--type', 'q4_0', '--out', join(dir, 'q4.gguf')]);
     assertCleanFailure(auton(['quantize', '--in', join(dir, 'q4.gguf'), '--type', 'q8_0']), /is already quantized .*quantize from the F32 GGUF or the checkpoint/);
