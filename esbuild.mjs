@@ -24,6 +24,8 @@ const runtimes = ['node-llama-cpp', 'onnxruntime-node', 'onnx-proto'];
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', ...runtimes] },
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: runtimes },
+  // The SLM training worker thread (slm/src/train/pool.ts starts it next to dist/cli.js).
+  { ...common, entryPoints: ['slm/src/train/worker.ts'], outfile: 'dist/slm-worker.js' },
 ];
 
 if (tests) {

@@ -2,10 +2,12 @@
 import { resolve } from 'node:path';
 import { benchBoot } from './boot';
 import { benchKernel } from './kernel';
+import { benchSlm } from './slm';
 
 const benches: Record<string, (root: string) => Promise<void>> = {
   boot: benchBoot,
   kernel: benchKernel,
+  slm: benchSlm,
 };
 
 async function main(): Promise<void> {

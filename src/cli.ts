@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { version } from '../package.json';
 import { registerConfigCommands } from './cli/config';
 import { registerKernelCommands } from './cli/kernel';
+import { registerSlmCommands } from './cli/slm';
 
 const program = new Command('auton')
   .description('AUTON: LLM agents that build an SLM-driven operating system kernel (headless CLI)')
@@ -19,6 +20,7 @@ const program = new Command('auton')
 // ---- Command groups: register every group here, and only here. ----
 registerConfigCommands(program);
 registerKernelCommands(program);
+registerSlmCommands(program);
 // ---- end of command groups ----
 
 const USAGE_ERROR = 2;

@@ -6,19 +6,19 @@
  * reads the intent line and the answer line from what the model writes.
  */
 import { type Example, type Intent, INTENTS, type Tokenizer } from '../types';
+import { ANSWER_PREFIX, exampleText, intentPrompt } from '../data/prompt';
 
-export const REQUEST_TAG = '### request: ';
-export const INTENT_TAG = '\n### intent:';
-export const ANSWER_TAG = '\n### answer:';
+/** What separates the intent from the answer (the space after it belongs to the answer's first piece). */
+export const ANSWER_TAG = ANSWER_PREFIX.trimEnd();
 
 /** Everything the model sees before it classifies. */
 export function formatPrompt(request: string): string {
-  return `${REQUEST_TAG}${oneLine(request)}${INTENT_TAG}`;
+  return intentPrompt(oneLine(request)).trimEnd();
 }
 
 /** The whole training text of an example (BOS/EOS are added as token ids, not text). */
 export function formatExample(e: Pick<Example, 'request' | 'intent' | 'answer'>): string {
-  return `${formatPrompt(e.request)} ${e.intent}${ANSWER_TAG} ${oneLine(e.answer)}`;
+  return exampleText({ request: oneLine(e.request), intent: e.intent, answer: oneLine(e.answer) });
 }
 
 /** Requests and answers are single lines: a newline would forge a tag. */
