@@ -21,7 +21,7 @@ export interface Pattern {
 }
 
 export type CondOp = 'has' | 'matches' | 'not' | 'and' | 'or';
-/** has: a = keyword; matches: a = pattern; not: a = condition; and/or: a, b = conditions. */
+/** has: keywords [a, a+b) (any); matches: a = pattern; not: a = condition; and/or: a, b = conditions. */
 export interface CondRow {
   op: CondOp;
   a: number;
@@ -184,10 +184,9 @@ class Compiler {
     let row: CondRow;
     switch (c.kind) {
       case 'has': {
-        const k = this.keyword(c.phrase, c.pos);
-        let a = this.set.keywords.findIndex((x) => x.text === k.text && x.prefix === k.prefix);
-        if (a < 0) a = this.set.keywords.push(k) - 1;
-        row = { op: 'has', a, b: 0 };
+        const a = this.set.keywords.length;
+        for (const p of c.phrases) this.set.keywords.push(this.keyword(p.text, p.pos));
+        row = { op: 'has', a, b: c.phrases.length };
         break;
       }
       case 'matches':

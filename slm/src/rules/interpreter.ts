@@ -43,6 +43,11 @@ class Evaluation {
     return (this.keywordHits[k] ??= keywordMatches(this.rules.keywords[k] as Keyword, this.text));
   }
 
+  private anyKeyword(first: number, count: number): boolean {
+    for (let k = first; k < first + count; k++) if (this.keyword(k)) return true;
+    return false;
+  }
+
   private pattern(p: number): boolean {
     return (this.patternHits[p] ??= searchProgram((this.rules.patterns[p] as RuleSet['patterns'][number]).program, this.text));
   }
@@ -50,7 +55,7 @@ class Evaluation {
   cond(c: number): boolean {
     const row = this.rules.conds[c] as RuleSet['conds'][number];
     switch (row.op) {
-      case 'has': return this.keyword(row.a);
+      case 'has': return this.anyKeyword(row.a, row.b);
       case 'matches': return this.pattern(row.a);
       case 'not': return !this.cond(row.a);
       case 'and': return this.cond(row.a) && this.cond(row.b);
@@ -67,12 +72,7 @@ class Evaluation {
           score += row.weight;
           break;
         case 'keyword':
-          for (let k = row.a; k < row.a + row.b; k++) {
-            if (this.keyword(k)) {
-              score += row.weight;
-              break;
-            }
-          }
+          if (this.anyKeyword(row.a, row.b)) score += row.weight;
           break;
         case 'pattern':
           if (this.pattern(row.a)) score += row.weight;

@@ -12,7 +12,7 @@
  *              | "add" NUMBER
  *              | "if" cond "then" NL block { "elif" cond "then" NL block } [ "else" NL block ] "end"
  *   cond      := and { "or" and };  and := not { "and" not };  not := "not" not | atom
- *   atom      := "has" STRING | "matches" REGEX | "(" cond ")"
+ *   atom      := "has" STRING { "," STRING } | "matches" REGEX | "(" cond ")"
  */
 import { lex, RulesError, type Token } from './lexer';
 
@@ -22,7 +22,7 @@ export interface Pos {
 }
 
 export type Cond =
-  | { kind: 'has'; phrase: string; pos: Pos }
+  | { kind: 'has'; phrases: { text: string; pos: Pos }[] }
   | { kind: 'matches'; source: string; pos: Pos }
   | { kind: 'not'; cond: Cond }
   | { kind: 'and' | 'or'; left: Cond; right: Cond };
@@ -183,11 +183,7 @@ class Parser {
       case 'add':
         return { kind: 'add', value: this.number('a number after "add"'), pos };
       case 'keyword': {
-        const phrases = [this.phrase()];
-        while (this.tok.kind === 'comma') {
-          this.i++;
-          phrases.push(this.phrase());
-        }
+        const phrases = this.phrases();
         this.expectWord('weight', 'after the keyword phrases (keyword "..." weight N)');
         return { kind: 'keyword', phrases, weight: this.number('a number after "weight"'), pos };
       }
@@ -199,6 +195,15 @@ class Parser {
       default:
         return this.ifStatement(t, pos);
     }
+  }
+
+  private phrases(): { text: string; pos: Pos }[] {
+    const list = [this.phrase()];
+    while (this.tok.kind === 'comma') {
+      this.i++;
+      list.push(this.phrase());
+    }
+    return list;
   }
 
   private phrase(): { text: string; pos: Pos } {
@@ -260,8 +265,7 @@ class Parser {
     const t = this.tok;
     if (this.isWord('has')) {
       this.i++;
-      const p = this.phrase();
-      return { kind: 'has', phrase: p.text, pos: p.pos };
+      return { kind: 'has', phrases: this.phrases() };
     }
     if (this.isWord('matches')) {
       this.i++;
