@@ -95,7 +95,7 @@ describe('slm runtime: classifyNeural on a trained toy GGUF', function () {
     writeFileSync(path, encodeLlamaGguf({ config, tokenizer, weights: viewWeights(config, run.checkpoint.params) }, 'Q8_0'));
 
     const heldOut = examples(12, 2);
-    const results = classifyNeural(path, heldOut.map((e) => e.request));
+    const results = await classifyNeural(path, heldOut.map((e) => e.request));
     const correct = results.filter((r, i) => r.intent === heldOut[i]?.intent).length;
     assert.ok(correct >= 11, JSON.stringify(results));
     for (const r of results) assert.ok(r.confidence > 0 && r.confidence <= 1, String(r.confidence));
