@@ -13,14 +13,18 @@ import {
 import { matmulABt, transpose } from './matmul';
 import { type Floats, layerName, tensorSpecs, totalSize } from './weights';
 
-/** Sequences packed back to back: row r predicts targets[r] (-1: no loss) from tokens[..r]. */
+/**
+ * Sequences packed back to back: row r predicts targets[r] (-1: no loss) from tokens[..r], its
+ * loss weighted by weights[r] (1 when absent).
+ */
 export interface TrainBatch extends Packing {
   tokens: Int32Array;
   targets: Int32Array;
+  weights?: Float32Array;
 }
 
 export interface LossResult {
-  loss: number; // summed over the rows with a target
+  loss: number; // summed (and weighted) over the rows with a target
   tokens: number; // rows with a target
 }
 
@@ -53,12 +57,16 @@ interface LayerActivations {
   h: Floats;
 }
 
-/** Packs token sequences; `lossFrom[i]` is the index of the first token of sequence i the loss scores (0 or 1: all). */
-export function packBatch(sequences: number[][], lossFrom: number[]): TrainBatch {
+/**
+ * Packs token sequences; `lossFrom[i]` is the index of the first token of sequence i the loss
+ * scores (0 or 1: all). With `weighted`, tokens lossFrom[i] .. weightedTo[i] - 1 weigh `weight`.
+ */
+export function packBatch(sequences: number[][], lossFrom: number[], weighted?: { weightedTo: number[]; weight: number }): TrainBatch {
   let rows = 0;
   for (const s of sequences) rows += Math.max(0, s.length - 1);
   const tokens = new Int32Array(rows);
   const targets = new Int32Array(rows);
+  const weights = weighted ? new Float32Array(rows).fill(1) : undefined;
   const starts: number[] = [];
   const lengths: number[] = [];
   let r = 0;
@@ -69,9 +77,10 @@ export function packBatch(sequences: number[][], lossFrom: number[]): TrainBatch
     for (let t = 0; t + 1 < s.length; t++, r++) {
       tokens[r] = s[t]!;
       targets[r] = t + 1 >= (lossFrom[i] ?? 0) ? s[t + 1]! : -1;
+      if (weights && weighted && t + 1 >= (lossFrom[i] ?? 0) && t + 1 < (weighted.weightedTo[i] ?? 0)) weights[r] = weighted.weight;
     }
   });
-  return { tokens, targets, starts, lengths };
+  return { tokens, targets, starts, lengths, ...(weights ? { weights } : {}) };
 }
 
 export function countTargets(b: TrainBatch): number {
@@ -206,9 +215,11 @@ export class Backprop {
     const M = lossRows.length;
     const xF = S.get('xF', M * D);
     const targets = new Int32Array(M);
+    const weights = batch.weights ? new Float32Array(M) : undefined;
     lossRows.forEach((r, i) => {
       xF.set(x.subarray(r * D, (r + 1) * D), i * D);
       targets[i] = batch.targets[r]!;
+      if (weights) weights[i] = batch.weights![r]!;
     });
     const invF = S.get('invF', M);
     const xl = S.get('xl', M * D);
@@ -217,7 +228,7 @@ export class Backprop {
     rmsnormRows(xl, invF, xF, this.p(outNormOff, D), M, D, c.normEps);
     const logits = S.get('logits', M * V);
     matmulABt(logits, xl, this.p(outOff, V * D), M, V, D);
-    const loss = crossEntropyBackward(logits, targets, M, V, scale);
+    const loss = crossEntropyBackward(logits, targets, M, V, scale, weights);
     if (!grad) return { loss, tokens: M };
 
     // ---- backward ----

@@ -207,12 +207,15 @@ export function swigluBackward(dg: Floats, du: Floats, dh: Floats, g: Floats, u:
 }
 
 /**
- * Cross-entropy of rows of logits [rows, vocab] against targets; turns `logits` into
- * d(loss * scale)/d(logits) in place and returns the summed (unscaled) loss.
+ * Cross-entropy of rows of logits [rows, vocab] against targets, row r weighted by weights[r]
+ * (1 when absent); turns `logits` into d(loss * scale)/d(logits) in place and returns the summed
+ * weighted (unscaled) loss.
  */
-export function crossEntropyBackward(logits: Floats, targets: ArrayLike<number>, rows: number, vocab: number, scale: number): number {
+export function crossEntropyBackward(logits: Floats, targets: ArrayLike<number>, rows: number, vocab: number, scale: number, weights?: ArrayLike<number>): number {
   let loss = 0;
   for (let r = 0; r < rows; r++) {
+    const w = weights ? weights[r]! : 1;
+    const k = scale * w;
     const o = r * vocab;
     let max = -Infinity;
     for (let i = 0; i < vocab; i++) if (logits[o + i]! > max) max = logits[o + i]!;
@@ -224,9 +227,9 @@ export function crossEntropyBackward(logits: Floats, targets: ArrayLike<number>,
       logits[o + i] = e;
       sum += e;
     }
-    loss += Math.log(sum) - (targetLogit - max);
-    for (let i = 0; i < vocab; i++) logits[o + i] = (logits[o + i]! / sum) * scale;
-    logits[o + target] = logits[o + target]! - scale;
+    loss += w * (Math.log(sum) - (targetLogit - max));
+    for (let i = 0; i < vocab; i++) logits[o + i] = (logits[o + i]! / sum) * k;
+    logits[o + target] = logits[o + target]! - k;
   }
   return loss;
 }

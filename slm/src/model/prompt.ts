@@ -53,6 +53,8 @@ export interface EncodedExample {
   ids: number[];
   /** Index in ids of the first token the loss scores: the first one after the prompt. */
   lossFrom: number;
+  /** Index just past the intent name's tokens (what classification reads); absent: lossFrom + 1. */
+  intentEnd?: number;
 }
 
 /**
@@ -69,5 +71,7 @@ export function encodeExample(tok: Tokenizer, e: Pick<Example, 'request' | 'inte
         'its vocabulary merges across the "### intent:" boundary; retrain it with whitespace-prefixed pieces');
     }
   }
-  return { ids, lossFrom: prompt.length };
+  const withIntent = tok.encode(`${formatPrompt(e.request)} ${e.intent}`, { bos: true });
+  const intentEnd = withIntent.every((id, i) => ids[i] === id) ? withIntent.length : prompt.length + 1;
+  return { ids, lossFrom: prompt.length, intentEnd };
 }

@@ -26,6 +26,13 @@ export interface TrainConfig {
   shards: number;
   /** 'answer': score only the intent and answer tokens; 'all': every token after BOS. */
   loss: 'answer' | 'all';
+  /** Loss weight of the intent name's tokens relative to the others (classification is the main job). */
+  intentWeight: number;
+  /**
+   * Probability that a request token is replaced by a random one in a training batch: the model
+   * cannot lean on one exact phrasing, which is what requests worded differently need.
+   */
+  requestDropout: number;
   checkpointEvery: number; // steps; 0 = only at the end
   evalEvery: number; // steps between validation losses; 0 = never
 }
@@ -44,6 +51,8 @@ export const DEFAULT_TRAIN: TrainConfig = {
   gradClip: 1,
   shards: 2,
   loss: 'answer',
+  intentWeight: 1,
+  requestDropout: 0,
   checkpointEvery: 500,
   evalEvery: 250,
 };
@@ -76,6 +85,8 @@ export function trainProblems(t: TrainConfig): string[] {
   if (!(t.weightDecay >= 0)) problems.push(`train.weightDecay must be >= 0, got ${t.weightDecay}`);
   if (!(t.gradClip >= 0)) problems.push(`train.gradClip must be >= 0, got ${t.gradClip}`);
   if (t.loss !== 'answer' && t.loss !== 'all') problems.push(`train.loss must be "answer" or "all", got ${String(t.loss)}`);
+  if (!(t.intentWeight > 0)) problems.push(`train.intentWeight must be positive, got ${t.intentWeight}`);
+  if (!(t.requestDropout >= 0 && t.requestDropout < 1)) problems.push(`train.requestDropout must be in [0, 1), got ${t.requestDropout}`);
   if (t.shards > t.batchSize) problems.push(`train.shards (${t.shards}) cannot exceed train.batchSize (${t.batchSize})`);
   return problems;
 }

@@ -17,6 +17,7 @@ import { createPool, sharedFloats } from './pool';
 import { ProgressBar } from './progress';
 import { Sampler } from './sampler';
 import { learningRate } from './schedule';
+import { Rng } from '../model/rng';
 
 export interface StepReport {
   step: number; // steps done after this one
@@ -54,8 +55,8 @@ export interface TrainResult {
 const VAL_BATCH = 16;
 const VAL_MAX = 512;
 
-/** Splits a batch into `shards` packs of about equal token counts (deterministic). */
-export function shardBatch(seqs: EncodedExample[], shards: number, loss: TrainConfig['loss']): TrainBatch[] {
+/** Splits a batch into `shards` packs of about equal token counts (deterministic), weighting the intent tokens. */
+export function shardBatch(seqs: EncodedExample[], shards: number, tc: Pick<TrainConfig, 'loss' | 'intentWeight'>): TrainBatch[] {
   const bins: EncodedExample[][] = Array.from({ length: shards }, () => []);
   const load = new Array<number>(shards).fill(0);
   const order = seqs.map((s, i) => i).sort((a, b) => seqs[b]!.ids.length - seqs[a]!.ids.length || a - b);
@@ -65,7 +66,27 @@ export function shardBatch(seqs: EncodedExample[], shards: number, loss: TrainCo
     bins[best]!.push(seqs[i]!);
     load[best]! += seqs[i]!.ids.length;
   }
-  return bins.map((bin) => packBatch(bin.map((e) => e.ids), bin.map((e) => (loss === 'all' ? 1 : e.lossFrom))));
+  return bins.map((bin) => packBatch(
+    bin.map((e) => e.ids),
+    bin.map((e) => (tc.loss === 'all' ? 1 : e.lossFrom)),
+    tc.intentWeight === 1 ? undefined : { weightedTo: bin.map((e) => e.intentEnd ?? e.lossFrom + 1), weight: tc.intentWeight },
+  ));
+}
+
+/**
+ * Request-token dropout: each token before the prompt's last one (never BOS) is replaced by a
+ * random non-special id with probability p. The generator is seeded by (seed, step), so a
+ * resumed run draws the same replacements without storing anything.
+ */
+export function dropRequestTokens(seqs: EncodedExample[], p: number, vocabSize: number, seed: number, step: number): EncodedExample[] {
+  if (p <= 0) return seqs;
+  const rng = new Rng((Math.imul(seed, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b)) >>> 0);
+  const FIRST = 3; // <unk>, <s>, </s> stay out of the noise
+  return seqs.map((e) => {
+    const ids = [...e.ids];
+    for (let i = 1; i < e.lossFrom - 1; i++) if (rng.next() < p) ids[i] = FIRST + rng.int(vocabSize - FIRST);
+    return { ...e, ids };
+  });
 }
 
 function checkSequences(model: ModelConfig, seqs: EncodedExample[], what: string): void {
@@ -141,8 +162,9 @@ export async function trainModel(run: TrainRun): Promise<TrainResult> {
       const t0 = performance.now();
       const step = header.step;
       const lr = learningRate(tc, step);
-      const batch = sampler.next(tc.batchSize).map((i) => run.data.train[i]!);
-      const shards = shardBatch(batch, tc.shards, tc.loss);
+      const drawn = sampler.next(tc.batchSize).map((i) => run.data.train[i]!);
+      const batch = dropRequestTokens(drawn, tc.requestDropout, model.vocabSize, tc.seed, step);
+      const shards = shardBatch(batch, tc.shards, tc);
       const targets = shards.reduce((a, s) => a + countTargets(s), 0);
       const results = await pool.gradients(shards, 1 / Math.max(1, targets));
       grad.set(grads[0]!);

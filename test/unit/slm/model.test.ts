@@ -23,7 +23,8 @@ function randomParams(c: ModelConfig, seed: number, f64: boolean): Float32Array 
 function sampleBatch(c: ModelConfig, seed: number): TrainBatch {
   const rng = new Rng(seed);
   const seqs = [7, 12, 4].map((len) => Array.from({ length: len }, () => rng.int(c.vocabSize)));
-  return packBatch(seqs, [2, 5, 0]);
+  // intent-like tokens right after the prompt weigh 3x, as train.intentWeight does
+  return packBatch(seqs, [2, 5, 0], { weightedTo: [4, 6, 1], weight: 3 });
 }
 
 describe('slm model: config and estimates', () => {
@@ -72,7 +73,7 @@ describe('slm model: forward, training pass and gradients', () => {
     assert.ok(Math.abs(got.loss - expected) < 1e-4 * Math.abs(expected), `training loss ${got.loss} vs forward loss ${expected}`);
   });
 
-  it('every parameter tensor type has the gradient finite differences give (float64, micro config with GQA)', () => {
+  it('every parameter tensor type has the gradient finite differences give (float64, micro config with GQA, weighted loss)', () => {
     const params = randomParams(micro, 2, true);
     const batch = sampleBatch(micro, 3);
     const bp = new Backprop(micro, params);

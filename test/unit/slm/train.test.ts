@@ -14,7 +14,7 @@ import { clipGradNorm } from '../../../slm/src/train/clip';
 import { DEFAULT_TRAIN, type TrainConfig, trainProblems } from '../../../slm/src/train/config';
 import { Sampler } from '../../../slm/src/train/sampler';
 import { learningRate } from '../../../slm/src/train/schedule';
-import { trainModel } from '../../../slm/src/train/trainer';
+import { dropRequestTokens, trainModel } from '../../../slm/src/train/trainer';
 import type { ModelConfig } from '../../../slm/src/types';
 
 /**
@@ -35,7 +35,7 @@ function toyData(n: number, seed: number): EncodedExample[] {
   });
 }
 
-const quick: TrainConfig = { ...DEFAULT_TRAIN, steps: 12, batchSize: 8, warmupSteps: 3, lr: 1e-2, minLr: 1e-3, shards: 2, checkpointEvery: 0, evalEvery: 0 };
+const quick: TrainConfig = { ...DEFAULT_TRAIN, steps: 12, batchSize: 8, warmupSteps: 3, lr: 1e-2, minLr: 1e-3, shards: 2, checkpointEvery: 0, evalEvery: 0, requestDropout: 0.1, intentWeight: 2 };
 
 describe('slm training: optimizer pieces', () => {
   it('warms up linearly, then follows a cosine down to minLr', () => {
@@ -70,6 +70,15 @@ describe('slm training: optimizer pieces', () => {
     assert.deepEqual(b.next(13), a.next(13));
   });
 
+  it('request-token dropout is seeded by the step, keeps BOS and the prompt end, and leaves the answer alone', () => {
+    const e: EncodedExample = { ids: [0, 11, 12, 13, 14, 15, 2, 3, 7, 1], lossFrom: 7 };
+    const a = dropRequestTokens([e], 0.5, 40, 1, 9)[0]!;
+    assert.deepEqual(dropRequestTokens([e], 0.5, 40, 1, 9)[0], a);
+    assert.notDeepEqual(a.ids, e.ids);
+    assert.deepEqual([a.ids[0], ...a.ids.slice(6)], [0, 2, 3, 7, 1]);
+    assert.equal(dropRequestTokens([e], 0, 40, 1, 9)[0], e);
+  });
+
   it('rejects bad hyperparameters with the field name', () => {
     assert.match(trainProblems({ ...quick, lr: -1, shards: 0 }).join('; '), /train\.shards .*train\.lr/s);
   });
@@ -85,7 +94,7 @@ describe('slm training: runs (micro model, toy task)', function () {
 
   it('learns the toy task: loss falls and the class token is predicted', async () => {
     const data = toyData(400, 1);
-    const r = await trainModel({ model: micro, train: { ...quick, steps: 150, batchSize: 16, lr: 2e-2, minLr: 2e-3, warmupSteps: 10 }, data: { train: data, validation: toyData(64, 2) } });
+    const r = await trainModel({ model: micro, train: { ...quick, steps: 150, batchSize: 16, lr: 2e-2, minLr: 2e-3, warmupSteps: 10, intentWeight: 2, requestDropout: 0.1 }, data: { train: data, validation: toyData(64, 2) } });
     const first = r.checkpoint.header.history[0]!.loss;
     assert.ok(r.finalLoss < first / 3, `loss went from ${first} to ${r.finalLoss}`);
     const model = buildModel(micro, viewWeights(micro, r.checkpoint.params));
