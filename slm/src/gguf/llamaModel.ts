@@ -2,7 +2,6 @@
  * A whole llama model <-> a GGUF file: config, tokenizer and weights in, a validated file image
  * out; and back, with every tensor dequantized to float32 for AUTON's TypeScript forward pass.
  */
-import { writeFileSync } from 'node:fs';
 import { storageType } from '../quant/quantize';
 import { decodeTensor, encodeTensor, type GgmlTypeName } from '../quant/tensorTypes';
 import type { ModelConfig, TokenizerData, Weights } from '../types';
@@ -40,12 +39,6 @@ export function encodeLlamaGguf(model: LlamaModel, type: GgmlTypeName): Buffer {
   // Never hand out a file AUTON's own validator would refuse.
   validateLlamaGguf(parseGguf(image));
   return image;
-}
-
-export function writeLlamaGguf(path: string, model: LlamaModel, type: GgmlTypeName): number {
-  const image = encodeLlamaGguf(model, type);
-  writeFileSync(path, image);
-  return image.length;
 }
 
 /** Reads, validates and dequantizes a llama GGUF; a one-line GgufError if it is unusable. */

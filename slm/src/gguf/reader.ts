@@ -118,7 +118,7 @@ class Cursor {
   }
 }
 
-/** Parses a GGUF image. `source` names the file in messages. */
+/** Parses a GGUF image; readGgufFile adds the file name to errors. */
 export function parseGguf(buffer: Buffer): GgufFile {
   const c = new Cursor(buffer);
   if (buffer.length < 4 || buffer.toString('latin1', 0, 4) !== GGUF_MAGIC) {

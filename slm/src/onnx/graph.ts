@@ -7,11 +7,11 @@ import type { onnx } from 'onnx-proto';
 
 const FLOAT = 1;
 const INT64 = 7;
-const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
 const ATTR_INTS = 7;
 
-export type Attribute = number | number[] | { float: number };
+/** An integer or a list of integers (all the llama graph needs). */
+export type Attribute = number | number[];
 
 export interface GraphIo {
   name: string;
@@ -39,21 +39,15 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Adds `op` and returns its (first) output name; `outputs` > 1 returns all of them via `nodeN`. */
+  /** Adds `op` and returns the name of its output. */
   node(op: string, inputs: string[], attributes: Record<string, Attribute> = {}, hint = op.toLowerCase()): string {
-    return this.nodeN(op, inputs, 1, attributes, hint)[0] as string;
-  }
-
-  nodeN(op: string, inputs: string[], outputs: number, attributes: Record<string, Attribute> = {}, hint = op.toLowerCase()): string[] {
     const id = this.counter++;
-    const names = Array.from({ length: outputs }, (_, i) => `${hint}_${id}${outputs > 1 ? `_${i}` : ''}`);
+    const output = `${hint}_${id}`;
     const attribute: onnx.IAttributeProto[] = Object.entries(attributes).map(([name, v]) => {
-      if (Array.isArray(v)) return { name, type: ATTR_INTS, ints: v };
-      if (typeof v === 'number') return { name, type: ATTR_INT, i: v };
-      return { name, type: ATTR_FLOAT, f: v.float };
+      return Array.isArray(v) ? { name, type: ATTR_INTS, ints: v } : { name, type: ATTR_INT, i: v };
     });
-    this.nodes.push({ opType: op, input: inputs, output: names, name: `${op}_${id}`, attribute });
-    return names;
+    this.nodes.push({ opType: op, input: inputs, output: [output], name: `${op}_${id}`, attribute });
+    return output;
   }
 
   /** Renames the output of the last node (so graph outputs get stable names). */

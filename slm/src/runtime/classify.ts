@@ -6,7 +6,7 @@ import { createRunState } from '../model/forward';
 import { predict } from '../eval/predict';
 import type { Intent } from '../types';
 import { openAuton } from './auton';
-import { openTokenizer } from './tokenizer';
+import { SpmTokenizer } from '../tokenizer/spm';
 
 export interface NeuralClassification {
   intent: Intent | undefined;
@@ -18,16 +18,20 @@ export interface NeuralClassification {
 /** Enough for any intent name even spelled byte by byte. */
 const MAX_INTENT_TOKENS = 24;
 
-export async function classifyNeural(modelFile: string, requests: readonly string[]): Promise<NeuralClassification[]> {
-  const { model } = openAuton(modelFile);
-  const tokenizer = await openTokenizer(modelFile);
+/**
+ * Classifies each request with the model in `modelFile` (a GGUF; a GgufError if unusable).
+ * A promise, so that a runtime that works asynchronously (llama.cpp) can stand behind it.
+ */
+export function classifyNeural(modelFile: string, requests: readonly string[]): Promise<NeuralClassification[]> {
   try {
+    const { model, loaded } = openAuton(modelFile);
+    const tokenizer = new SpmTokenizer(loaded.tokenizer);
     const state = createRunState(model.config);
-    return requests.map((request) => {
+    return Promise.resolve(requests.map((request) => {
       const p = predict(model, tokenizer, request, { answer: false, maxTokens: MAX_INTENT_TOKENS, state });
       return { intent: p.intent, confidence: p.confidence, text: p.intentText };
-    });
-  } finally {
-    await tokenizer.dispose();
+    }));
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 }

@@ -6,6 +6,10 @@
  * The context is configured to compute like AUTON's forward pass where llama.cpp lets it: F32 KV
  * cache (its default F16 cache rounds keys and values), no flash attention, CPU only, and an
  * explicit thread count.
+ *
+ * Install: package.json `overrides` alias node-llama-cpp's CUDA, Vulkan and ARM prebuilt packages
+ * (whose os/cpu fields would match a Linux x64 machine) to a Windows-only package, which npm then
+ * skips: only the CPU binary @node-llama-cpp/linux-x64 installs (~30 MB instead of ~730 MB).
  */
 import type { Llama, LlamaContext, LlamaModel } from 'node-llama-cpp';
 import { GgufError } from '../gguf/format';

@@ -13,7 +13,6 @@ export interface OnnxOptions {
 }
 
 export interface OnnxSession {
-  vocabSize: number;
   /** Logits for every position of `ids`: row t (vocabSize floats) predicts token t + 1. */
   logits(ids: readonly number[]): Promise<Float32Array[]>;
   /** Greedy continuation: up to `maxTokens` new ids, stopping before `eos`. */
@@ -31,7 +30,6 @@ export async function openOnnx(model: string | Uint8Array, options: OnnxOptions 
     ? await ort.InferenceSession.create(model, sessionOptions)
     : await ort.InferenceSession.create(model, sessionOptions);
   const outputName = session.outputNames[0] ?? 'logits';
-  let vocabSize = 0;
 
   const logits = async (ids: readonly number[]): Promise<Float32Array[]> => {
     const input = new ort.Tensor('int64', BigInt64Array.from(ids, (id) => BigInt(id)), [1, ids.length]);
@@ -39,14 +37,11 @@ export async function openOnnx(model: string | Uint8Array, options: OnnxOptions 
     const out = result[outputName];
     if (out === undefined) throw new Error(`the ONNX model has no output ${outputName}`);
     const data = out.data as Float32Array;
-    vocabSize = out.dims[2] ?? 0;
+    const vocabSize = out.dims[2] ?? 0;
     return ids.map((_, t) => data.slice(t * vocabSize, (t + 1) * vocabSize));
   };
 
   return {
-    get vocabSize() {
-      return vocabSize;
-    },
     logits,
     async generate(prompt, maxTokens, eos) {
       const ids = [...prompt];

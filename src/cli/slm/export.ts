@@ -8,13 +8,16 @@ import { basename, dirname, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { encodeLlamaGguf } from '../../../slm/src/gguf/llamaModel';
 import { exportLlamaOnnx } from '../../../slm/src/onnx/llamaGraph';
-import { tensorErrors } from '../../../slm/src/quant/accuracy';
+import { readJsonl } from '../../../slm/src/data/jsonl';
+import { evaluateSet } from '../../../slm/src/eval/evaluate';
+import { buildModel } from '../../../slm/src/model/forward';
+import { measureQuantization, tensorErrors } from '../../../slm/src/quant/accuracy';
 import { roundTripWeights } from '../../../slm/src/quant/quantize';
 import { type GgmlTypeName, parseGgmlType } from '../../../slm/src/quant/tensorTypes';
 import { openAuton } from '../../../slm/src/runtime/auton';
 import { openLlamaCpp } from '../../../slm/src/runtime/llamacpp';
 import { readModelFile } from '../../../slm/src/runtime/modelFile';
-import { openTokenizer } from '../../../slm/src/runtime/tokenizer';
+import { SpmTokenizer } from '../../../slm/src/tokenizer/spm';
 import { UsageError } from '../kernel';
 
 export { classifyNeural } from '../../../slm/src/runtime/classify';
@@ -45,7 +48,7 @@ function defaultOut(input: string, suffix: string): string {
   return join(dirname(input), `${stem}${suffix}`);
 }
 
-interface QuantizeOpts { in: string; type: string; out?: string; json?: boolean }
+interface QuantizeOpts { in: string; type: string; out?: string; eval?: string; evalLimit: string; json?: boolean }
 interface ExportOpts { format: string; in: string; out?: string; type: string; json?: boolean }
 interface GenerateOpts { model: string; greedy?: boolean; maxTokens: string; engine: string; threads: string }
 
@@ -56,9 +59,12 @@ export function registerSlmExportCommands(slm: Command): void {
     .requiredOption('--in <file>', 'an F32/F16 GGUF or a training checkpoint')
     .requiredOption('--type <type>', 'q8_0 or q4_0')
     .option('--out <file>', 'output GGUF (default: beside the input, <name>-<type>.gguf)')
+    .option('--eval <examples.jsonl>', 'also report the intent accuracy change from F32 on these examples')
+    .option('--eval-limit <n>', 'examples to evaluate, spread over the file', '60')
     .option('--json', 'print the report as JSON')
-    .action((o: QuantizeOpts) => {
+    .action(async (o: QuantizeOpts) => {
       const type = typeOption(o.type, ['Q8_0', 'Q4_0'], '--type');
+      const evalLimit = positiveInt(o.evalLimit, '--eval-limit');
       const source = readModelFile(o.in);
       const quantized = [...source.types].find(([, t]) => t === 'Q8_0' || t === 'Q4_0');
       if (quantized !== undefined) {
@@ -72,12 +78,25 @@ export function registerSlmExportCommands(slm: Command): void {
       const counts = new Map<GgmlTypeName, number>();
       for (const e of errors) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
       const worst = errors.reduce((a, b) => (b.rmse > a.rmse ? b : a));
-      const report = { out: target, type, bytes: image.length, f32Bytes, tensors: Object.fromEntries(counts), worstTensor: worst };
+      let accuracy: { examples: number; f32: number; quantized: number; delta: number } | undefined;
+      if (o.eval !== undefined) {
+        const examples = readJsonl(o.eval);
+        const { config, tokenizer } = source.model;
+        const spm = new SpmTokenizer(tokenizer);
+        const [r] = await measureQuantization(source.model.weights, [type], (w) =>
+          evaluateSet(buildModel(config, w), spm, o.eval ?? '', examples, { limit: evalLimit, perplexity: false }).intent.accuracy);
+        if (r !== undefined) accuracy = { examples: Math.min(evalLimit, examples.length), f32: r.f32, quantized: r.quantized, delta: r.delta };
+      }
+      const report = { out: target, type, bytes: image.length, f32Bytes, tensors: Object.fromEntries(counts), worstTensor: worst, ...(accuracy ? { accuracy } : {}) };
       if (o.json) out(JSON.stringify(report, null, 2));
       else {
         out(`wrote ${target}: ${type}, ${mib(image.length)} (F32 would be ${mib(f32Bytes)})`);
         out(`tensors: ${[...counts].map(([t, n]) => `${n} ${t}`).join(', ')}`);
         out(`largest weight error: ${worst.name} RMSE ${worst.rmse.toExponential(2)}, max ${worst.maxAbs.toExponential(2)}`);
+        if (accuracy) {
+          const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+          out(`intent accuracy on ${accuracy.examples} examples of ${o.eval}: F32 ${pct(accuracy.f32)} -> ${type} ${pct(accuracy.quantized)} (${accuracy.delta >= 0 ? '+' : ''}${(accuracy.delta * 100).toFixed(1)} points)`);
+        }
       }
     });
 
@@ -131,12 +150,8 @@ export function registerSlmExportCommands(slm: Command): void {
         }
       } else {
         const session = openAuton(o.model);
-        const tokenizer = await openTokenizer(o.model);
-        try {
-          text = tokenizer.decode(session.generate(tokenizer.encode(prompt, { bos: true }), maxTokens));
-        } finally {
-          await tokenizer.dispose();
-        }
+        const tokenizer = new SpmTokenizer(session.loaded.tokenizer);
+        text = tokenizer.decode(session.generate(tokenizer.encode(prompt, { bos: true }), maxTokens));
       }
       out(text);
     });

@@ -9,7 +9,8 @@ import { parseGguf } from '../../../slm/src/gguf/reader';
 import { writeGguf } from '../../../slm/src/gguf/writer';
 import { openLlamaCpp } from '../../../slm/src/runtime/llamacpp';
 import { classifyNeural } from '../../../slm/src/runtime/classify';
-import { openTokenizer } from '../../../slm/src/runtime/tokenizer';
+import { SpmTokenizer } from '../../../slm/src/tokenizer/spm';
+import { trainBpe } from '../../../slm/src/tokenizer/train';
 import { encodeExample, formatExample } from '../../../slm/src/model/prompt';
 import { tensorSpecs, viewWeights } from '../../../slm/src/model/weights';
 import { buildModel } from '../../../slm/src/model/forward';
@@ -80,19 +81,11 @@ describe('slm runtime: classifyNeural on a trained toy GGUF', function () {
       return { request: `${cue[intent]} ${(Math.floor(j / 6) + offset) % 4}`, intent, answer: 'ok' };
     });
     const train = examples(96, 0);
-    // A character-level SPM vocabulary (every character of the corpus, plus the byte tokens).
-    const chars = [...new Set(train.map((e) => formatExample(e).replace(/ /g, '▁')).join('') + '▁')].filter((c) => c !== '\n');
-    const tokenizer = tinyTokenizer(chars);
-    const config: ModelConfig = { ...tinyConfig(tokenizer.tokens.length), dim: 32, nHeads: 2, nKvHeads: 1, hiddenDim: 64, nLayers: 2, contextLength: 96 };
+    const tokenizer = trainBpe(train.map(formatExample), { vocabSize: 320 });
+    const config: ModelConfig = { ...tinyConfig(tokenizer.tokens.length), dim: 32, nHeads: 2, nKvHeads: 1, hiddenDim: 64, nLayers: 2, contextLength: 64 };
     const path = join(dir, 'toy.gguf');
-    writeFileSync(path, encodeLlamaGguf({ config, tokenizer, weights: randomWeights(config, 1) }, 'F32'));
-    const tok = await openTokenizer(path);
-    let data;
-    try {
-      data = train.map((e) => encodeExample(tok, e));
-    } finally {
-      await tok.dispose();
-    }
+    const spm = new SpmTokenizer(tokenizer);
+    const data = train.map((e) => encodeExample(spm, e));
     const run = await trainModel({
       model: config,
       train: { ...DEFAULT_TRAIN, steps: 60, batchSize: 12, lr: 1e-2, minLr: 1e-3, warmupSteps: 6, checkpointEvery: 0, evalEvery: 0 },
@@ -109,17 +102,12 @@ describe('slm runtime: classifyNeural on a trained toy GGUF', function () {
 
     // The accuracy change from F32 for each quantized type, through the evaluation stage.
     const held = heldOut.map((e, i) => ({ ...e, id: `h${i}`, source: 'test', template: 't', split: 'test' as const }));
-    const vocab = await openTokenizer(path);
-    try {
-      const accuracy = (w: Weights): number => evaluateSet(buildModel(config, w), vocab, 'held-out', held).intent.accuracy;
-      const reports = await measureQuantization(viewWeights(config, run.checkpoint.params), ['Q8_0', 'Q4_0'], accuracy);
-      assert.deepEqual(reports.map((r) => r.type), ['Q8_0', 'Q4_0']);
-      for (const r of reports) {
-        assert.ok(r.f32 >= 11 / 12 && Math.abs(r.delta) <= 1 / 12, `${r.type}: F32 ${r.f32}, delta ${r.delta}`);
-        assert.equal(r.tensors.length, tensorSpecs(config).length);
-      }
-    } finally {
-      await vocab.dispose();
+    const accuracy = (w: Weights): number => evaluateSet(buildModel(config, w), spm, 'held-out', held).intent.accuracy;
+    const reports = await measureQuantization(viewWeights(config, run.checkpoint.params), ['Q8_0', 'Q4_0'], accuracy);
+    assert.deepEqual(reports.map((r) => r.type), ['Q8_0', 'Q4_0']);
+    for (const r of reports) {
+      assert.ok(r.f32 >= 11 / 12 && Math.abs(r.delta) <= 1 / 12, `${r.type}: F32 ${r.f32}, delta ${r.delta}`);
+      assert.equal(r.tensors.length, tensorSpecs(config).length);
     }
   });
 });

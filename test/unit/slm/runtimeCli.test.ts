@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { encodeLlamaGguf, loadLlamaGguf } from '../../../slm/src/gguf/llamaModel';
 import { parseGguf } from '../../../slm/src/gguf/reader';
 import { openAuton } from '../../../slm/src/runtime/auton';
-import { openTokenizer } from '../../../slm/src/runtime/tokenizer';
+import { SpmTokenizer } from '../../../slm/src/tokenizer/spm';
 import { randomWeights, tinyConfig, tinyTokenizer } from './ggufFixtures';
 
 const CLI = resolve(__dirname, '../../../dist/cli.js');
@@ -59,6 +59,16 @@ describe('auton slm quantize|export|generate (dist/cli.js)', function () {
     });
   }
 
+  it('quantize --eval reports the intent accuracy change from F32', () => {
+    const examples = join(dir, 'examples.jsonl');
+    const lines = [['which driver for 8086:10d3', 'DRIVER_SELECT'], ['install firefox', 'APP_INSTALL'], ['restart ssh', 'SYSTEM_MANAGE']]
+      .map(([request, intent], i) => JSON.stringify({ id: `e${i}`, intent, request, answer: 'x', source: 'test', template: 't', split: 'test' }));
+    writeFileSync(examples, `${lines.join('\n')}\n`);
+    const run = auton(['quantize', '--in', f32, '--type', 'q8_0', '--out', join(dir, 'eval-q8.gguf'), '--eval', examples]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^intent accuracy on 3 examples of \S+examples\.jsonl: F32 \d+\.\d% -> Q8_0 \d+\.\d% \([+-]\d+\.\d points\)$/m);
+  });
+
   it('refuses to quantize an already quantized file', () => {
     auton(['quantize', '--in', f32, '--type', 'q4_0', '--out', join(dir, 'q4.gguf')]);
     assertCleanFailure(auton(['quantize', '--in', join(dir, 'q4.gguf'), '--type', 'q8_0']), /is already quantized .*quantize from the F32 GGUF or the checkpoint/);
@@ -75,16 +85,11 @@ describe('auton slm quantize|export|generate (dist/cli.js)', function () {
     assert.ok(readFileSync(join(dir, 'tiny.onnx')).length > 100_000);
   });
 
-  it('generate prints only the generated text, the same with AUTON\'s forward pass and with llama.cpp', async () => {
+  it('generate prints only the generated text, the same with AUTON\'s forward pass and with llama.cpp', () => {
     const q8 = join(dir, 'gen.gguf');
     writeFileSync(q8, encodeLlamaGguf({ config, tokenizer, weights: randomWeights(config, 22) }, 'Q8_0'));
-    const tok = await openTokenizer(q8);
-    let expected: string;
-    try {
-      expected = tok.decode(openAuton(q8).generate(tok.encode('the network driver', { bos: true }), 12));
-    } finally {
-      await tok.dispose();
-    }
+    const tok = new SpmTokenizer(tokenizer);
+    const expected = tok.decode(openAuton(q8).generate(tok.encode('the network driver', { bos: true }), 12));
     const ours = auton(['generate', '--model', q8, '--greedy', '--max-tokens', '12', 'the network driver']);
     assert.equal(ours.status, 0, ours.stderr);
     assert.equal(ours.stdout, `${expected}\n`);
