@@ -19,13 +19,19 @@ const common = {
   logLevel: 'warning',
 };
 
+// Native runtimes (and onnx-proto's protobufjs) load from node_modules at run time, lazily: they
+// stay out of the bundles and of the .vsix.
+const runtimes = ['node-llama-cpp', 'onnxruntime-node', 'onnx-proto'];
+
 const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', ...runtimes] },
+  { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: runtimes },
   // The kernel debug adapter, a program of its own that VS Code starts per debug session.
   { ...common, entryPoints: ['src/debug/adapter.ts'], outfile: 'dist/debugAdapter.js' },
   // The clangd language client, required by the extension only when clangd starts.
   { ...common, entryPoints: ['src/vscode/clangdClient.ts'], outfile: 'dist/clangd.js', external: ['vscode'] },
+  // The SLM training worker thread (slm/src/train/pool.ts starts it next to dist/cli.js).
+  { ...common, entryPoints: ['slm/src/train/worker.ts'], outfile: 'dist/slm-worker.js' },
 ];
 
 if (tests) {

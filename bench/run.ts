@@ -3,11 +3,13 @@ import { resolve } from 'node:path';
 import { benchBoot } from './boot';
 import { benchKernel } from './kernel';
 import { benchOrchestrator } from './orchestrator';
+import { benchSlm } from './slm';
 
 const benches: Record<string, (root: string) => Promise<void>> = {
   boot: benchBoot,
   kernel: benchKernel,
   orchestrator: benchOrchestrator,
+  slm: benchSlm,
 };
 
 async function main(): Promise<void> {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what AUTON needs on Debian 12: the kernel toolchain and QEMU, Chromium and the
-# build tools code-server's native modules need (for the extension tests), then the npm
-# packages. Idempotent: apt is skipped when every package is already installed.
+# build tools code-server's native modules need (for the extension tests), the PCI ID database
+# the SLM corpus is built from (`auton slm data` fetches a kernel package for modules.alias
+# itself, into slm/.cache/), then the npm packages. Idempotent: apt is skipped when every
+# package is already installed.
 # Run as root, or as a user with sudo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +14,7 @@ packages=(
   grub-pc-bin grub-common xorriso mtools opensbi
   chromium libkrb5-dev ripgrep build-essential
   git ca-certificates python3
+  pci.ids
 )
 
 missing=()

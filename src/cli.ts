@@ -8,6 +8,7 @@ import { version } from '../package.json';
 import { registerConfigCommands } from './cli/config';
 import { registerKernelCommands } from './cli/kernel';
 import { registerRunCommands } from './cli/run';
+import { registerSlmCommands } from './cli/slm';
 
 const program = new Command('auton')
   .description('AUTON: LLM agents that build an SLM-driven operating system kernel (headless CLI)')
@@ -21,6 +22,7 @@ const program = new Command('auton')
 registerConfigCommands(program);
 registerKernelCommands(program);
 registerRunCommands(program);
+registerSlmCommands(program);
 // ---- end of command groups ----
 
 const USAGE_ERROR = 2;

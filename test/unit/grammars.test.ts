@@ -37,17 +37,44 @@ const has = (scopes: string[], prefix: string) =>
 describe('TextMate grammars', () => {
   describe('auton-rules', () => {
     const rules = 'source.auton-rules';
-    it('colours comments, intents, keywords with weights, patterns and conditionals', async () => {
-      has(await scopesOf(rules, '# route memory questions', 'route'), 'comment.line.number-sign');
-      has(await scopesOf(rules, 'intent mm.query', 'intent'), 'storage.type.intent');
-      has(await scopesOf(rules, 'intent mm.query', 'mm.query'), 'entity.name.type.intent');
-      has(await scopesOf(rules, '  keyword "free memory" weight 3', 'keyword'), 'keyword.other.keyword');
-      has(await scopesOf(rules, '  keyword "free memory" weight 3', 'free'), 'string.quoted.double');
-      has(await scopesOf(rules, '  keyword "free memory" weight 3', '3'), 'constant.numeric');
-      has(await scopesOf(rules, '  pattern /how much (ram|memory)/i', 'how'), 'string.regexp');
-      has(await scopesOf(rules, '  pattern /how much (ram|memory)/i', 'i'), 'keyword.other.regexp-flags');
-      has(await scopesOf(rules, 'if score > 0.5 then answer else ask', 'then'), 'keyword.control');
-      has(await scopesOf(rules, 'if score > 0.5 then answer else ask', '>'), 'keyword.operator');
+    it('colours comments, intents, settings, keywords with weights, patterns and decision trees', async () => {
+      has(await scopesOf(rules, '# route driver questions', 'route'), 'comment.line.number-sign');
+      has(await scopesOf(rules, 'intent DRIVER_SELECT', 'intent'), 'storage.type.intent');
+      has(await scopesOf(rules, 'intent DRIVER_SELECT', 'DRIVER_SELECT'), 'entity.name.type.intent');
+      has(await scopesOf(rules, 'settings', 'settings'), 'storage.type.settings');
+      has(await scopesOf(rules, '  fallback SYSTEM_MANAGE', 'fallback'), 'support.type.setting');
+      has(await scopesOf(rules, '  fallback SYSTEM_MANAGE', 'SYSTEM_MANAGE'), 'entity.name.type.intent');
+      has(await scopesOf(rules, '  temperature 1.5', '1.5'), 'constant.numeric');
+      has(await scopesOf(rules, '  keyword "driver", "instal*" weight 3', 'keyword'), 'keyword.other.statement');
+      has(await scopesOf(rules, '  keyword "driver", "instal*" weight 3', 'driver'), 'string.quoted.double');
+      has(await scopesOf(rules, '  keyword "driver", "instal*" weight 3', '*'), 'keyword.operator.wildcard');
+      has(await scopesOf(rules, '  keyword "driver", "instal*" weight 3', 'weight'), 'keyword.other.weight');
+      has(await scopesOf(rules, '  keyword "driver", "instal*" weight 3', '3'), 'constant.numeric');
+      has(await scopesOf(rules, '  pattern /\\b[0-9a-f]{4}:[0-9a-f]{4}\\b/ weight -1.5', 'pattern'), 'keyword.other.pattern');
+      has(await scopesOf(rules, '  pattern /\\b[0-9a-f]{4}:[0-9a-f]{4}\\b/ weight -1.5', '\\b'), 'constant.character.class');
+      has(await scopesOf(rules, '  pattern /\\b[0-9a-f]{4}:[0-9a-f]{4}\\b/ weight -1.5', '[0-9a-f]'), 'constant.other.character-class.set');
+      has(await scopesOf(rules, '  pattern /\\b[0-9a-f]{4}:[0-9a-f]{4}\\b/ weight -1.5', '{4}'), 'keyword.operator.quantifier');
+      has(await scopesOf(rules, '  pattern /\\b[0-9a-f]{4}:[0-9a-f]{4}\\b/ weight -1.5', ':'), 'string.regexp');
+      has(await scopesOf(rules, '  pattern /\\b[0-9a-f]{4}:[0-9a-f]{4}\\b/ weight -1.5', '-1.5'), 'constant.numeric');
+      has(await scopesOf(rules, '  if has "fails", "error" or not matches /crash(ed)?/ then', 'if'), 'keyword.control');
+      has(await scopesOf(rules, '  if has "fails", "error" or not matches /crash(ed)?/ then', 'has'), 'keyword.operator');
+      has(await scopesOf(rules, '  if has "fails", "error" or not matches /crash(ed)?/ then', 'or not'), 'keyword.operator');
+      has(await scopesOf(rules, '  if has "fails", "error" or not matches /crash(ed)?/ then', 'not matches'), 'keyword.operator');
+      has(await scopesOf(rules, '  if has "fails", "error" or not matches /crash(ed)?/ then', 'matches'), 'keyword.other.pattern');
+      has(await scopesOf(rules, '  if has "fails", "error" or not matches /crash(ed)?/ then', 'crash'), 'string.regexp');
+      has(await scopesOf(rules, '  if has "fails", "error" or not matches /crash(ed)?/ then', 'then'), 'keyword.control');
+      has(await scopesOf(rules, '  elif has "slow" then', 'elif'), 'keyword.control');
+      has(await scopesOf(rules, '    add -3', 'add'), 'keyword.other.statement');
+      has(await scopesOf(rules, '  prior 0.5', 'prior'), 'keyword.other.statement');
+      has(await scopesOf(rules, 'end', 'end'), 'keyword.control');
+    });
+
+    it('keeps a pattern or string that is not closed to its own line', async () => {
+      const grammar = (await registry.loadGrammar(rules)) as IGrammar;
+      const first = grammar.tokenizeLine('  pattern /unclosed', INITIAL);
+      const next = grammar.tokenizeLine('  keyword "x" weight 1', first.ruleStack).tokens;
+      const kw = next.find((t) => t.startIndex === 2);
+      has(kw?.scopes ?? [], 'keyword.other.statement');
     });
   });
 

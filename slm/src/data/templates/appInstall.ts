@@ -1,0 +1,142 @@
+/** APP_INSTALL: installing, removing, updating and finding applications (Debian packages). */
+import type { IntentFrames } from '../frames';
+
+export const APP_INSTALL: IntentFrames = {
+  intent: 'APP_INSTALL',
+  frames: [
+    {
+      name: 'install', entity: 'app', weight: 6, source: 'catalogue:apps',
+      answer: (s) => `pkg install ${s.pkg}`,
+      templates: [
+        'install {app} [now|for me|]',
+        'please install {app} [on this computer|on my laptop|]',
+        'i need {app} on this [machine|computer|laptop|server]',
+        '[can|could] you install {app} [for me|]?',
+        'get me {app} [please|]',
+        'download and install {app} [for me|]',
+        'set up {app} for me [please|]',
+        'add the {app} package [to the system|]',
+        'how [do|can] i install {app}?',
+        'put {app} on my [computer|machine|system]',
+        'install the {app} [app|application|program]',
+        'i want to use {app}, install it [please|]',
+        'install {pkg} [please|]',
+        'add {app} to this system [please|]',
+      ],
+      paraphrases: [
+        "I'd love to have {app} available on this box",
+        'Could you fetch {app} and make it runnable?',
+        "{app} isn't here yet, grab it for me",
+        'my workflow needs {app}; make it available',
+        'would you mind adding {app} to the installed programs',
+      ],
+    },
+    {
+      name: 'remove', entity: 'app', weight: 2, source: 'catalogue:apps',
+      answer: (s) => `pkg remove ${s.pkg}`,
+      templates: [
+        'uninstall {app} [please|now|]',
+        'remove {app} [from this computer|from the system|]',
+        'delete the {app} package [please|]',
+        'get rid of {app} [please|]',
+        "i don't need {app} anymore, remove it [please|]",
+        'purge {app} from the system [please|]',
+        'how [do|can] i uninstall {app}?',
+        'remove the {pkg} package [please|]',
+        'remove the {app} app [please|]',
+      ],
+      paraphrases: [
+        'Take {app} off this computer',
+        '{app} can go away, I never use it',
+        'please clear out the {app} program',
+      ],
+    },
+    {
+      name: 'upgrade-one', entity: 'app', weight: 1, source: 'catalogue:apps',
+      answer: (s) => `pkg upgrade ${s.pkg}`,
+      templates: [
+        'update {app} [please|now|]',
+        'upgrade {app} to the [latest|newest] version',
+        'is there a newer {app}? update it [please|]',
+        'get the newest version of {app} [please|]',
+        'bring {app} up to date [please|]',
+        'upgrade the {pkg} package [please|]',
+        'update the {app} package [please|]',
+        'upgrade {app} [please|]',
+      ],
+      paraphrases: [
+        "I'd like the most recent release of {app}",
+        'refresh {app} to its current version',
+      ],
+    },
+    {
+      name: 'upgrade-all', entity: 'none', weight: 1, source: 'handwritten',
+      answer: () => 'pkg upgrade all',
+      templates: [
+        'update all [packages|software|applications]',
+        'upgrade [everything|all installed software|all programs]',
+        'install all available updates [please|]',
+        '[update|upgrade] the [system|installed] packages',
+        'apply [pending|all] [software|package] updates',
+        'bring all [apps|programs|packages] up to date',
+        'are there updates? install them [all|]',
+      ],
+      paraphrases: [
+        'Every installed program should be moved to its latest release',
+        'please patch all the software on this box',
+      ],
+    },
+    {
+      name: 'search', entity: 'app', weight: 2, source: 'catalogue:apps',
+      answer: (s) => `pkg search ${s.kind}`,
+      templates: [
+        'find [me|] a {kind} to install',
+        'is there a {kind} i can install?',
+        'search for a {kind} package [please|]',
+        'which {kind} can i install?',
+        'i need a {kind}, what is available?',
+        'recommend a [good|] {kind} to install',
+        'look for {kind} packages [please|]',
+        'search packages for a {kind} [please|]',
+        'what {kind} packages are there?',
+      ],
+      paraphrases: [
+        'What options are there in the repository for a {kind}?',
+        'Suggest some software that works as a {kind}',
+      ],
+    },
+    {
+      name: 'reinstall', entity: 'app', weight: 1, source: 'catalogue:apps',
+      answer: (s) => `pkg reinstall ${s.pkg}`,
+      templates: [
+        'reinstall {app} [please|]',
+        'install {app} again [please|]',
+        'do a clean reinstall of {app} [please|]',
+        'remove and reinstall {app} [please|]',
+        'reinstall the {pkg} package [please|]',
+        'install {app} once more [please|]',
+        'reinstall {app} from scratch [please|]',
+      ],
+      paraphrases: [
+        'Could you put a fresh copy of {app} back in place?',
+      ],
+    },
+    {
+      name: 'info', entity: 'app', weight: 1, source: 'catalogue:apps',
+      answer: (s) => `pkg info ${s.pkg}`,
+      templates: [
+        'which version of {app} is installed?',
+        'show package info for {app} [please|]',
+        'is {app} installed [on this machine|]?',
+        'what version of {app} do i have?',
+        'show details of the {pkg} package [please|]',
+        'show info about {app} [please|]',
+        'which {app} version is on this system?',
+        'info about the {pkg} package [please|]',
+      ],
+      paraphrases: [
+        'Is {app} already on this system, and which release?',
+      ],
+    },
+  ],
+};

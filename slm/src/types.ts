@@ -1,0 +1,8 @@
+export const INTENTS = ['HARDWARE_IDENTIFY','DRIVER_SELECT','INSTALL_CONFIGURE','APP_INSTALL','SYSTEM_MANAGE','TROUBLESHOOT'] as const;
+export type Intent = (typeof INTENTS)[number];
+export interface Example { id: string; intent: Intent; request: string; answer: string; source: string; template: string; device?: string; split: 'train'|'validation'|'test'; }
+export interface ModelConfig { name: string; vocabSize: number; dim: number; nLayers: number; nHeads: number; nKvHeads: number; hiddenDim: number; contextLength: number; normEps: number; ropeTheta: number; }
+export interface Tensor { shape: number[]; data: Float32Array; } // row-major; shape[0] = rows (output features) for matrices, i.e. W is [out, in] and y = W x
+export type Weights = Map<string, Tensor>; // GGUF names: token_embd.weight [vocab, dim], blk.N.attn_norm.weight [dim], blk.N.attn_q.weight [dim, dim], blk.N.attn_k.weight [kvDim, dim], blk.N.attn_v.weight [kvDim, dim], blk.N.attn_output.weight [dim, dim], blk.N.ffn_norm.weight [dim], blk.N.ffn_gate.weight [hidden, dim], blk.N.ffn_up.weight [hidden, dim], blk.N.ffn_down.weight [dim, hidden], output_norm.weight [dim], output.weight [vocab, dim]
+export interface TokenizerData { tokens: string[]; scores: number[]; types: number[]; bos: number; eos: number; unk: number; pad: number; addSpacePrefix: boolean; } // llama.cpp "llama" (SPM) vocabulary: types 1 normal, 2 unknown, 3 control, 6 byte; byte tokens "<0x00>".."<0xFF>"
+export interface Tokenizer { data: TokenizerData; encode(text: string, opts?: { bos?: boolean; eos?: boolean }): number[]; decode(ids: number[]): string; }
