@@ -11,14 +11,22 @@ import { ANSWER_PREFIX, exampleText, intentPrompt } from '../data/prompt';
 /** What separates the intent from the answer (the space after it belongs to the answer's first piece). */
 export const ANSWER_TAG = ANSWER_PREFIX.trimEnd();
 
+/**
+ * The request as the model reads it: one line, lower case. Case carries no intent, and folding
+ * it means "Goran", "goran" and "GORAN" are the same tokens, so fewer words are unseen.
+ */
+export function requestText(request: string): string {
+  return oneLine(request).toLowerCase();
+}
+
 /** Everything the model sees before it classifies. */
 export function formatPrompt(request: string): string {
-  return intentPrompt(oneLine(request)).trimEnd();
+  return intentPrompt(requestText(request)).trimEnd();
 }
 
 /** The whole training text of an example (BOS/EOS are added as token ids, not text). */
 export function formatExample(e: Pick<Example, 'request' | 'intent' | 'answer'>): string {
-  return exampleText({ request: oneLine(e.request), intent: e.intent, answer: oneLine(e.answer) });
+  return exampleText({ request: requestText(e.request), intent: e.intent, answer: oneLine(e.answer) });
 }
 
 /** Requests and answers are single lines: a newline would forge a tag. */
