@@ -54,7 +54,7 @@ void pci_size_bars(struct pci_dev *d)
 		pci_write32(d, off, orig);
 		*b = (struct pci_bar){ 0 };
 		if (mask == 0 || mask == 0xffffffffu)
-			continue; /* not implemented */
+			continue; /* the device has no BAR in this slot (PCI: "unimplemented BAR") */
 		if (orig & BAR_IO) {
 			uint32_t m = (mask & ~3u) | 0xffff0000u;
 			b->kind = PCI_BAR_IO;

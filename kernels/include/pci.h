@@ -64,7 +64,7 @@ struct pci_bar {
 	enum pci_bar_kind kind;
 	bool is64;          /* takes this BAR and the next */
 	bool prefetch;
-	uint64_t size;      /* 0: not implemented */
+	uint64_t size;      /* 0: the device has no BAR in this slot */
 	uint64_t bus_addr;  /* what the BAR holds */
 	uint64_t phys;      /* where the CPU reaches it (memory: physical address) */
 	bool assigned;      /* holds a usable address */
