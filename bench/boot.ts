@@ -5,12 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { ARCHES, artifactsFor, bootKernel, buildKernel } from '../src/kernel';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
+import { median } from './stats';
 
 export async function benchBoot(root: string, runs = 7): Promise<void> {
   for (const arch of ARCHES) {

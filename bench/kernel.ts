@@ -9,17 +9,12 @@
  * as the tests expect it.
  */
 import { ARCHES, type Arch, artifactsFor, bootKernel, buildKernel } from '../src/kernel';
+import { median } from './stats';
 
 type Build = 'release' | 'debug';
 type Figures = Record<string, { value: number; unit: string }>;
 
 const BENCH_LINE = /^\[BENCH\] (\S+) (\d+) (\S+)$/gm;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 /** The `[BENCH] <name> <value> <unit>` lines of one boot. */
 export function parseBenchLines(serial: string): Figures {

@@ -17,6 +17,7 @@ import { DEFAULT_TRAIN } from '../slm/src/train/config';
 import { readSet } from '../slm/src/train/inputs';
 import { trainModel } from '../slm/src/train/trainer';
 import type { ModelConfig } from '../slm/src/types';
+import { median } from './stats';
 
 const REQUESTS = [
   'which driver does my Intel wireless card need',
@@ -26,12 +27,6 @@ const REQUESTS = [
   'my sound stopped working after the update',
   'set the timezone to Europe/Paris',
 ];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 async function trainingSpeed(model: ModelConfig, threads: number, wasm: boolean): Promise<number> {
   useWasm(wasm);
