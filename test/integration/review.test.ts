@@ -68,7 +68,7 @@ describe('human review of a change, hunk by hunk (real git, QEMU, scripted agent
     });
 
     const diffs: string[] = [];
-    const awaitDecision = async (_runId: string, _taskId: string, diff: string): Promise<ReviewDecision> => {
+    const decide = (diff: string): ReviewDecision => {
       diffs.push(diff);
       const files = parseUnifiedDiff(diff);
       if (diffs.length > 1) return { accept: true };
@@ -85,7 +85,7 @@ describe('human review of a change, hunk by hunk (real git, QEMU, scripted agent
     };
 
     const progress: string[] = [];
-    const engine = await makeEngine(repo, { url: server.url, progress, reviewMode: 'human', awaitDecision });
+    const engine = await makeEngine(repo, { url: server.url, progress, reviewMode: 'human', awaitDecision: (_run, _task, diff) => Promise.resolve(decide(diff)) });
     const out = await engine.run('note the review in the spec');
     assert.equal(out.status, 'succeeded', `${out.reason}\n${progress.join('\n')}`);
     assert.equal(diffs.length, 2, 'the user was asked twice');
