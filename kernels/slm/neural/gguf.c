@@ -686,7 +686,7 @@ int slm_gguf_load(struct slm_neural *m, const uint8_t *image, size_t size, size_
 				}
 				if (elements > (uint64_t)size * 2 / ne[d]) {
 					snprintf(err, errlen, "tensor %s claims more elements than the file could hold: "
-						 "the file is corrupted", b1);
+						 "the file is truncated or corrupted", b1);
 					return -EINVAL;
 				}
 				elements *= ne[d];
