@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { type Arch, EXIT_PANIC, EXIT_TESTS_FAILED, EXIT_TESTS_PASSED, PROFILES } from './arches';
+import { type Arch, EXIT_PANIC, EXIT_POWEROFF, EXIT_TESTS_FAILED, EXIT_TESTS_PASSED, PROFILES } from './arches';
 import { which } from './toolchain';
 
 /** NIC models the kernel has drivers for (`--nic`). */
@@ -61,9 +61,36 @@ export interface BootOptions {
   onStart?: (pid: number) => void;
   /** Called for every complete serial line, without the line ending. */
   onLine?: (line: string) => void;
+  /** Called with every chunk of serial output as it arrives (prompts included). */
+  onOutput?: (chunk: string) => void;
+  /**
+   * Talk to the kernel's `auton> ` console (kernel_spec/slm.md): QEMU's
+   * serial input becomes a pipe and this is called once, with a handle,
+   * when the first prompt appears. The boot keeps running until the
+   * handle's stop(), a poweroff, or the deadline.
+   */
+  onConsole?: (console: KernelConsole) => void;
   /** Aborts the boot (QEMU is killed; outcome "cancelled"). */
   signal?: AbortSignal;
   qemuBinary?: string;
+}
+
+/** The kernel console's prompt (printed without a line ending). */
+export const CONSOLE_PROMPT = 'auton> ';
+
+/** A handle on the kernel's serial console, given by BootOptions.onConsole. */
+export interface KernelConsole {
+  /** Sends raw bytes to the kernel's serial input. */
+  write(text: string): void;
+  /**
+   * Sends one line and resolves with what the kernel printed before its next
+   * prompt, as lines (the echo of the command left out). Rejects when the
+   * boot ends first or nothing comes back within timeoutMs (default 60 s).
+   * One command at a time.
+   */
+  command(line: string, timeoutMs?: number): Promise<string[]>;
+  /** Stops QEMU (the boot's outcome is then 'ready'). */
+  stop(): void;
 }
 
 export type BootOutcome =
@@ -147,6 +174,7 @@ export function describeExit(code: number | null): string {
     case EXIT_TESTS_PASSED: return 'all in-kernel tests passed';
     case EXIT_TESTS_FAILED: return 'in-kernel tests failed';
     case EXIT_PANIC: return 'kernel panicked';
+    case EXIT_POWEROFF: return 'powered off from the console';
     case null: return 'QEMU was stopped';
     default: return `QEMU exited with status ${code}`;
   }
@@ -173,8 +201,9 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
   }
 
   return new Promise((resolve) => {
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, args, { stdio: [o.onConsole ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     if (child.pid !== undefined) o.onStart?.(child.pid);
+    child.stdin?.on('error', () => { /* QEMU went away; the close handler reports how */ });
     let serial = '';
     let stderr = '';
     let partial = '';
@@ -205,8 +234,55 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
       o.onLine?.(line);
     };
 
+    // The console: output since the last prompt, and the command waiting for its answer.
+    let consoleOffered = false;
+    let sincePrompt = '';
+    let pending: { resolve: (lines: string[]) => void; reject: (err: Error) => void; timer: NodeJS.Timeout } | undefined;
+    const failPending = (why: string) => {
+      if (!pending) return;
+      clearTimeout(pending.timer);
+      pending.reject(new Error(why));
+      pending = undefined;
+    };
+    const kernelConsole: KernelConsole = {
+      write: (text) => { if (!settled) child.stdin?.write(text, 'latin1'); },
+      command: (line, timeoutMs = 60_000) => new Promise<string[]>((res, rej) => {
+        if (settled) { rej(new Error('the kernel is no longer running')); return; }
+        if (pending) { rej(new Error('one console command at a time: wait for the previous answer')); return; }
+        const timer = setTimeout(() => failPending(`no prompt within ${timeoutMs} ms after "${line}" (last output: ${sincePrompt.trim().split('\n').pop() ?? ''})`), timeoutMs);
+        pending = { resolve: res, reject: rej, timer };
+        sincePrompt = '';
+        child.stdin?.write(`${line}\r`, 'latin1');
+      }),
+      stop: () => stop('ready'),
+    };
+    const onConsoleOutput = (chunk: string) => {
+      if (!o.onConsole) return;
+      sincePrompt += chunk;
+      const at = sincePrompt.lastIndexOf(CONSOLE_PROMPT);
+      if (at < 0 || !sincePrompt.endsWith(CONSOLE_PROMPT)) return;
+      const before = sincePrompt.slice(0, at);
+      sincePrompt = '';
+      if (!consoleOffered) {
+        consoleOffered = true;
+        o.onConsole(kernelConsole);
+        return;
+      }
+      if (!pending) return;
+      // The first line is the kernel's echo of the command.
+      const lines = before.replace(/\r/g, '').split('\n');
+      lines.shift();
+      if (lines[lines.length - 1] === '') lines.pop();
+      clearTimeout(pending.timer);
+      const done = pending;
+      pending = undefined;
+      done.resolve(lines);
+    };
+
     child.stdout.setEncoding('latin1');
     child.stdout.on('data', (chunk: string) => {
+      o.onOutput?.(chunk);
+      onConsoleOutput(chunk);
       serial += chunk;
       partial += chunk;
       const lines = partial.split('\n');
@@ -228,6 +304,7 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
       if (settled) return;
       settled = true;
       timers.forEach(clearTimeout);
+      failPending(`the kernel stopped before answering (${describeExit(code)})`);
       o.signal?.removeEventListener('abort', onAbort);
       if (partial) onLine(partial.replace(/\r$/, ''));
       const durationMs = Date.now() - started;
@@ -256,6 +333,9 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
         message = describeExit(code);
       } else if (code === EXIT_TESTS_FAILED) {
         outcome = 'tests-failed';
+        message = describeExit(code);
+      } else if (code === EXIT_POWEROFF) {
+        outcome = 'powered-off';
         message = describeExit(code);
       } else if (code === EXIT_PANIC || panic) {
         outcome = 'panic';

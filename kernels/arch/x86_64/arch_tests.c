@@ -369,7 +369,15 @@ KTEST(x86_64_context_switch_pingpong)
 	char *b_top = (char *)hal_phys_to_virt(b) + PINGPONG_STACK_PAGES * PAGE_SIZE;
 	pp.a_sp = hal_context_init(a_top, ping, &pp);
 	pp.b_sp = hal_context_init(b_top, pong, &pp);
-	KT_EXPECT(pp.a_sp < (uintptr_t)a_top && pp.a_sp > (uintptr_t)a_top - 128);
+	/* Under the 7-word register frame: the 16-byte aligned FXSAVE area with
+	 * the default FP state (FCW 0x37f, MXCSR 0x1f80), the frame's address
+	 * right above it. */
+	const uint8_t *fx = (const uint8_t *)pp.a_sp;
+	KT_EXPECT_EQ(pp.a_sp & 15, 0);
+	KT_EXPECT(pp.a_sp < (uintptr_t)a_top - 7 * 8 - 512 && pp.a_sp >= (uintptr_t)a_top - 7 * 8 - 512 - 32);
+	KT_EXPECT_EQ(*(const uint16_t *)fx, 0x37f);
+	KT_EXPECT_EQ(*(const uint32_t *)(fx + 24), 0x1f80);
+	KT_EXPECT_EQ(*(const uint64_t *)(fx + 512), (uintptr_t)a_top - 7 * 8);
 
 	unsigned long irq = hal_irq_save();
 	uint64_t t0 = hal_time_ns();
