@@ -4,12 +4,14 @@ import { benchBoot } from './boot';
 import { benchKernel } from './kernel';
 import { benchOrchestrator } from './orchestrator';
 import { benchSlm } from './slm';
+import { benchSlmHost } from './slmHost';
 
 const benches: Record<string, (root: string) => Promise<void>> = {
   boot: benchBoot,
   kernel: benchKernel,
   orchestrator: benchOrchestrator,
   slm: benchSlm,
+  'slm-host': benchSlmHost,
 };
 
 async function main(): Promise<void> {
