@@ -4,6 +4,7 @@ import { benchBoot } from './boot';
 import { benchKernel } from './kernel';
 import { benchOrchestrator } from './orchestrator';
 import { benchSlm } from './slm';
+import { benchSlmHost } from './slmHost';
 import { benchSlmKernel } from './slmKernel';
 
 const benches: Record<string, (root: string) => Promise<void>> = {
@@ -11,6 +12,7 @@ const benches: Record<string, (root: string) => Promise<void>> = {
   kernel: benchKernel,
   orchestrator: benchOrchestrator,
   slm: benchSlm,
+  'slm-host': benchSlmHost,
   'slm-kernel': benchSlmKernel,
 };
 

@@ -54,10 +54,11 @@ export function runWorkspaceOf(ws: Workspace): RunWorkspace {
       return (await gitAt(worktree).revparse(['HEAD'])).trim();
     },
     commitAll: (worktree, message, author) => ws.commitAll(worktree, message, author),
-    async diff(worktree, base) {
-      const d = await ws.diff(worktree, base);
+    async diff(worktree, base, options) {
+      const d = await ws.diff(worktree, base, [], options);
       return d.patch;
     },
+    applyPatch: (worktree, patch, message, author) => ws.applyPatch(worktree, patch, message, author),
     async mergeInto(worktree, branch, message) {
       const r = await ws.mergeInto(worktree, branch, message);
       return r.ok ? { ok: true, commit: r.commit } : { ok: false, conflicts: r.conflicts };

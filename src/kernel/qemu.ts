@@ -78,6 +78,11 @@ export interface BootOptions {
 /** The kernel console's prompt (printed without a line ending). */
 export const CONSOLE_PROMPT = 'auton> ';
 
+/** Bytes typed at once before waiting for the kernel's echo. */
+const CONSOLE_TYPE_CHUNK = 8;
+/** The longest line the kernel console takes (SLM_TEXT_MAX in kernels/include/slm.h). */
+export const CONSOLE_LINE_MAX = 512;
+
 /** A handle on the kernel's serial console, given by BootOptions.onConsole. */
 export interface KernelConsole {
   /** Sends raw bytes to the kernel's serial input. */
@@ -100,6 +105,7 @@ export type BootOutcome =
   | 'ready'          // reached [BOOT] ready and was stopped on purpose
   | 'no-banner'      // never printed the AUTON banner
   | 'timeout'        // printed the banner but did not finish in time
+  | 'powered-off'    // exit 39: poweroff or exit typed at the console
   | 'exited'         // QEMU exited with another status
   | 'cancelled'
   | 'qemu-error';    // QEMU could not start or rejected its arguments
@@ -201,9 +207,11 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
   }
 
   return new Promise((resolve) => {
-    const child = spawn(binary, args, { stdio: [o.onConsole ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // Serial input only for the console; otherwise the guest sees end of input at once.
+    if (!o.onConsole) child.stdin.end();
     if (child.pid !== undefined) o.onStart?.(child.pid);
-    child.stdin?.on('error', () => { /* QEMU went away; the close handler reports how */ });
+    child.stdin.on('error', () => { /* QEMU went away; the close handler reports how */ });
     let serial = '';
     let stderr = '';
     let partial = '';
@@ -235,33 +243,53 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
     };
 
     // The console: output since the last prompt, and the command waiting for its answer.
+    // A command is typed a few bytes at a time, each batch once the kernel has echoed the
+    // one before: the UARTs hold 16 to 32 bytes and drop what comes faster than it polls.
     let consoleOffered = false;
     let sincePrompt = '';
-    let pending: { resolve: (lines: string[]) => void; reject: (err: Error) => void; timer: NodeJS.Timeout } | undefined;
+    let pending: {
+      resolve: (lines: string[]) => void; reject: (err: Error) => void; timer: NodeJS.Timeout;
+      bytes: Buffer; sent: number;
+    } | undefined;
     const failPending = (why: string) => {
       if (!pending) return;
       clearTimeout(pending.timer);
       pending.reject(new Error(why));
       pending = undefined;
     };
+    const typeMore = () => {
+      if (!pending || settled || pending.sent > pending.bytes.length) return;
+      if (sincePrompt.length < pending.sent) return; // the echo has not caught up yet
+      if (pending.sent === pending.bytes.length) {
+        pending.sent++;
+        child.stdin.write('\r');
+        return;
+      }
+      const next = Math.min(pending.bytes.length, pending.sent + CONSOLE_TYPE_CHUNK);
+      child.stdin.write(pending.bytes.subarray(pending.sent, next));
+      pending.sent = next;
+    };
     const kernelConsole: KernelConsole = {
-      write: (text) => { if (!settled) child.stdin?.write(text, 'latin1'); },
+      write: (text) => { if (!settled) child.stdin.write(text); },
       command: (line, timeoutMs = 60_000) => new Promise<string[]>((res, rej) => {
         if (settled) { rej(new Error('the kernel is no longer running')); return; }
         if (pending) { rej(new Error('one console command at a time: wait for the previous answer')); return; }
+        // The console takes printable bytes only, at most CONSOLE_LINE_MAX of them.
+        const bytes = Buffer.from([...line].map((c) => (c.charCodeAt(0) < 0x20 || c === '\x7f' ? ' ' : c)).join(''), 'utf8');
+        if (bytes.length > CONSOLE_LINE_MAX) { rej(new Error(`console lines hold at most ${CONSOLE_LINE_MAX} bytes, this one has ${bytes.length}`)); return; }
         const timer = setTimeout(() => failPending(`no prompt within ${timeoutMs} ms after "${line}" (last output: ${sincePrompt.trim().split('\n').pop() ?? ''})`), timeoutMs);
-        pending = { resolve: res, reject: rej, timer };
+        pending = { resolve: res, reject: rej, timer, bytes, sent: 0 };
         sincePrompt = '';
-        child.stdin?.write(`${line}\r`, 'latin1');
+        typeMore();
       }),
       stop: () => stop('ready'),
     };
     const onConsoleOutput = (chunk: string) => {
       if (!o.onConsole) return;
       sincePrompt += chunk;
-      const at = sincePrompt.lastIndexOf(CONSOLE_PROMPT);
-      if (at < 0 || !sincePrompt.endsWith(CONSOLE_PROMPT)) return;
-      const before = sincePrompt.slice(0, at);
+      typeMore();
+      if (!sincePrompt.endsWith(CONSOLE_PROMPT) || (pending && pending.sent <= pending.bytes.length)) return;
+      const before = sincePrompt.slice(0, sincePrompt.length - CONSOLE_PROMPT.length);
       sincePrompt = '';
       if (!consoleOffered) {
         consoleOffered = true;

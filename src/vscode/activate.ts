@@ -6,6 +6,7 @@ import { registerCommands } from './commands';
 import { AUTON_TASK_TYPE, DEBUG_TYPE, TASKS_VIEW } from './contributions';
 import { ClangdLauncher } from './clangd';
 import { KernelDebugAdapterFactory, KernelDebugConfigurationResolver, KernelDebugConfigurations } from './debugConfig';
+import { createReviewController } from './review';
 import { onConfigChange, readConfig } from './settings';
 import { AutonStatusBar } from './statusBar';
 import { AutonTaskProvider } from './taskProvider';
@@ -71,6 +72,7 @@ export function activateAuton(context: vscode.ExtensionContext): AutonApi {
     }),
   );
   registerCommands({ extension: context, log, tree, config: () => current });
+  createReviewController(context);
 
   const activationMs = performance.now() - started;
   const version = String((context.extension.packageJSON as { version?: unknown }).version);

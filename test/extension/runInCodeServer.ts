@@ -7,8 +7,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { deadline, ensureCodeServer, launchChromium, log, ROOT, scratch, startCodeServer, type CodeServer } from './codeServer';
+import { startUiDriver, UI_DRIVER_ENV } from './uiDriver';
 
 const SUITE_INDEX = join(ROOT, 'out', 'test', 'extension', 'suite', 'index.js');
 const TIMEOUT_MS = 240_000;
@@ -23,14 +24,20 @@ async function main(): Promise<number> {
 
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
+  let page: Page | undefined;
   let activation: string | undefined;
+  // Suites click and type in the workbench through this (the inline review's CodeLenses).
+  const driver = await startUiDriver(() => page, join(ROOT, 'test-results', 'screenshots'));
+  process.env[UI_DRIVER_ENV] = driver.url;
   try {
     server = await startCodeServer({ userData: join(run, 'user-data'), extensions: join(run, 'extensions'), home: run });
     log(`code-server on port ${server.port}`);
     browser = await launchChromium();
-    const page = await browser.newPage();
+    // Tall enough that a review document's hunks all show in the screenshots.
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    const workbench = page;
     const exitCode = new Promise<number>((resolveExit) => {
-      void page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
+      void workbench.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
     });
     page.on('console', (message) => {
       const text = message.text();
@@ -56,6 +63,7 @@ async function main(): Promise<number> {
   } finally {
     await browser?.close().catch((error: Error) => log(`closing Chromium: ${error.message}`));
     await server?.stop();
+    await driver.close();
     log(`activation time in the extension host: ${activation ?? 'not reported'}`);
     log(`test:extension wall time (without the one-time install): ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
