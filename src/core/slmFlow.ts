@@ -573,7 +573,7 @@ export function variantConfig(design: SlmDesign, name: string): Variant {
   const v = design.variants.find((x) => x.name === name);
   if (!v) throw new Error(`the design has no variant "${name}"`);
   const changes = Object.fromEntries(Object.entries(v.changes).filter(([, value]) => value !== undefined));
-  return { ...design.base, ...changes } as Variant;
+  return { ...design.base, ...changes };
 }
 
 /**

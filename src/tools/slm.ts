@@ -385,7 +385,8 @@ export function createSlmTools(options: SlmToolOptions = {}): Tool[] {
       const dir = variantDir(ctx.root, variant);
       mkdirSync(dir, { recursive: true });
       const runFile = join(dir, 'run.json');
-      const { name: _name, vocabSize: _vocab, ...shape } = checked.model;
+      const { dim, nLayers, nHeads, nKvHeads, hiddenDim, contextLength, normEps, ropeTheta } = checked.model;
+      const shape = { dim, nLayers, nHeads, nKvHeads, hiddenDim, contextLength, normEps, ropeTheta };
       writeFileSync(runFile, `${JSON.stringify({
         name: variant, model: shape, train: checked.train, data: { dir: dataDir, trainOn: ['train'] }, output: { dir },
       }, null, 2)}\n`);

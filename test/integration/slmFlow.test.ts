@@ -229,9 +229,8 @@ describe('SLM team (real pipeline tools, SDK against a scripted server)', functi
     const seen = new Map<string, { content: string; isError: boolean }[]>();
     server.setScript(team(seen));
     const variants = 2;
-    let first: SlmFlow | undefined;
-    first = await flow({ variants, maxParallelTraining: 1 }, (e) => {
-      if (e.type === 'slm.stage' && e.stage === 'evaluate' && e.state === 'running') first?.stop('interrupted by the test');
+    const first: SlmFlow = await flow({ variants, maxParallelTraining: 1 }, (e) => {
+      if (e.type === 'slm.stage' && e.stage === 'evaluate' && e.state === 'running') first.stop('interrupted by the test');
     });
     // The architect's design must have exactly `variants` entries.
     const script = team(seen);

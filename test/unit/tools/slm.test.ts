@@ -52,6 +52,15 @@ describe('SLM tools', () => {
     });
   });
 
+  it('slices a set evenly per intent', () => {
+    const examples = readJsonl(join(REPO, 'slm', 'data', 'validation.jsonl'));
+    const slice = sliceExamples(examples, 5);
+    const per = (intent: string) => slice.filter((e) => e.intent === intent).length;
+    assert.deepEqual(['HARDWARE_IDENTIFY', 'DRIVER_SELECT', 'INSTALL_CONFIGURE', 'APP_INSTALL', 'SYSTEM_MANAGE', 'TROUBLESHOOT'].map(per), [5, 5, 5, 5, 5, 5]);
+    assert.ok(new Set(slice.map((e) => e.template)).size > 6, 'several templates per intent');
+    assert.deepEqual(slice, examples.filter((e) => slice.includes(e)), 'in the set\'s order');
+  });
+
   describe('the tools through the registry', () => {
     let ws: string;
     let repo: string;
