@@ -4,8 +4,11 @@
  * result. QEMU always runs under a deadline and is always killed on the way
  * out, so no caller ever waits on a stuck guest.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, constants as fsConstants, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Arch, EXIT_PANIC, EXIT_POWEROFF, EXIT_TESTS_FAILED, EXIT_TESTS_PASSED, PROFILES } from './arches';
 import { which } from './toolchain';
 
@@ -207,11 +210,19 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
   }
 
   return new Promise((resolve) => {
-    const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const fifo = serialFifo();
+    const child = spawn(binary, args, { stdio: ['pipe', fifo ? fifo.writeFd : 'pipe', 'pipe'] });
+    fifo?.parentDone();
+    const serialOut = fifo ? fifo.reader : child.stdout!;
+    // QEMU has exited ('close') and its serial output is read to the end.
+    let exited: { code: number | null } | undefined;
+    let drained = !fifo;
+    serialOut.on('end', () => { drained = true; if (exited) finish(exited.code); });
+    serialOut.on('error', () => { drained = true; if (exited) finish(exited.code); });
     // Serial input only for the console; otherwise the guest sees end of input at once.
-    if (!o.onConsole) child.stdin.end();
+    if (!o.onConsole) child.stdin!.end();
     if (child.pid !== undefined) o.onStart?.(child.pid);
-    child.stdin.on('error', () => { /* QEMU went away; the close handler reports how */ });
+    child.stdin!.on('error', () => { /* QEMU went away; the close handler reports how */ });
     let serial = '';
     let stderr = '';
     let partial = '';
@@ -262,15 +273,15 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
       if (sincePrompt.length < pending.sent) return; // the echo has not caught up yet
       if (pending.sent === pending.bytes.length) {
         pending.sent++;
-        child.stdin.write('\r');
+        child.stdin!.write('\r');
         return;
       }
       const next = Math.min(pending.bytes.length, pending.sent + CONSOLE_TYPE_CHUNK);
-      child.stdin.write(pending.bytes.subarray(pending.sent, next));
+      child.stdin!.write(pending.bytes.subarray(pending.sent, next));
       pending.sent = next;
     };
     const kernelConsole: KernelConsole = {
-      write: (text) => { if (!settled) child.stdin.write(text); },
+      write: (text) => { if (!settled) child.stdin!.write(text); },
       command: (line, timeoutMs = 60_000) => new Promise<string[]>((res, rej) => {
         if (settled) { rej(new Error('the kernel is no longer running')); return; }
         if (pending) { rej(new Error('one console command at a time: wait for the previous answer')); return; }
@@ -307,8 +318,8 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
       done.resolve(lines);
     };
 
-    child.stdout.setEncoding('latin1');
-    child.stdout.on('data', (chunk: string) => {
+    serialOut.setEncoding('latin1');
+    serialOut.on('data', (chunk: string) => {
       o.onOutput?.(chunk);
       onConsoleOutput(chunk);
       serial += chunk;
@@ -317,8 +328,8 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
       partial = lines.pop() ?? '';
       for (const l of lines) onLine(l.replace(/\r$/, ''));
     });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => { stderr += chunk; });
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => { stderr += chunk; });
 
     timers.push(setTimeout(() => stop(banner ? 'timeout' : 'no-banner'), o.timeoutMs ?? 60_000));
     if (o.bannerTimeoutMs !== undefined && !o.gdbPort) {
@@ -331,6 +342,7 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
     const finish = (code: number | null, spawnError?: Error) => {
       if (settled) return;
       settled = true;
+      fifo?.reader.destroy();
       timers.forEach(clearTimeout);
       failPending(`the kernel stopped before answering (${describeExit(code)})`);
       o.signal?.removeEventListener('abort', onAbort);
@@ -384,11 +396,40 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
       });
     };
     child.on('error', (err) => finish(null, err));
-    child.on('close', (code) => finish(code));
+    child.on('close', (code) => {
+      exited = { code };
+      if (drained) finish(code);
+      // The FIFO ends when QEMU's end of it closes; never wait on it for long.
+      else timers.push(setTimeout(() => { fifo?.reader.destroy(); finish(code); }, 2000));
+    });
   });
 }
 
 function lastLine(text: string): string {
   const lines = text.split(/\r?\n/).filter((l) => l.trim());
   return lines[lines.length - 1] ?? '';
+}
+
+/**
+ * QEMU's serial output through a FIFO rather than the socket pair Node gives a child for
+ * stdout. QEMU writes the console one byte per write(2); a Unix socket charges each of those a
+ * whole buffer, so a busy host that reads late makes QEMU's UART see EAGAIN, and after a few
+ * retries QEMU drops the byte. A pipe packs the bytes into pages (64 KiB) and never loses one.
+ * Undefined where FIFOs cannot be made (then stdout is a plain pipe as before).
+ */
+function serialFifo(): { writeFd: number; reader: Socket; parentDone(): void } | undefined {
+  let dir: string | undefined;
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'auton-serial-'));
+    const path = join(dir, 'serial');
+    if (spawnSync('mkfifo', [path]).status !== 0) throw new Error('mkfifo failed');
+    const readFd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    const writeFd = openSync(path, fsConstants.O_WRONLY);
+    rmSync(dir, { recursive: true, force: true });
+    const reader = new Socket({ fd: readFd, readable: true, writable: false });
+    return { writeFd, reader, parentDone: () => closeSync(writeFd) };
+  } catch {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
 }
