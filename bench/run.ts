@@ -6,6 +6,7 @@ import { benchOrchestrator } from './orchestrator';
 import { benchSlm } from './slm';
 import { benchSlmHost } from './slmHost';
 import { benchSlmKernel } from './slmKernel';
+import { benchSlmPolicy } from './slmPolicy';
 
 const benches: Record<string, (root: string) => Promise<void>> = {
   boot: benchBoot,
@@ -14,6 +15,7 @@ const benches: Record<string, (root: string) => Promise<void>> = {
   slm: benchSlm,
   'slm-host': benchSlmHost,
   'slm-kernel': benchSlmKernel,
+  'slm-policy': benchSlmPolicy,
 };
 
 async function main(): Promise<void> {

@@ -30,8 +30,13 @@ struct bootinfo;
  * SLM pool can hold it, else the rule engine) and prints `[SLM] backend ...`
  * with the reason for a fallback. */
 void slm_init(const struct bootinfo *bi);
-/* Classifies with the chosen backend (the rule engine when the neural one
- * fails on this request); confidence in thousandths. Returns enum slm_intent. */
+/* Classifies with the chosen backend; with the neural one, the model decides
+ * when its confidence reaches SLM_NEURAL_MIN_MILLI and the rule engine
+ * otherwise (slm/policy.h). Confidence in thousandths; *by (may be NULL)
+ * gets who decided (enum slm_decider, slm_decider_name()). Returns enum
+ * slm_intent. */
+int slm_classify_by(const char *request, int *confidence_milli, int *by);
+/* slm_classify_by without saying who decided. */
 int slm_classify(const char *request, int *confidence_milli);
 /* The greedy (or sampled) continuation of prompt: tokens generated, or
  * -ENOTSUP when the backend cannot generate (the rule engine). */
@@ -44,6 +49,8 @@ const char *slm_backend_name(void);
  * dispatches the intent and writes the answer (lines ending in '\n') to out.
  * Returns the intent; *confidence_milli gets its confidence. */
 int slm_answer(const char *request, char *out, size_t outlen, int *confidence_milli);
+/* slm_answer, also saying who decided the intent (enum slm_decider). */
+int slm_answer_by(const char *request, char *out, size_t outlen, int *confidence_milli, int *by);
 /* The answer for a known intent (what slm_answer dispatches to). */
 void slm_dispatch(int intent, const char *request, char *out, size_t outlen);
 
@@ -73,8 +80,8 @@ void slm_boot(const struct bootinfo *bi, bool serve);
  * A client sends one struct slm_request (message type enum slm_msg) on
  * slm_command_channel(); the SLM thread fills *reply and ups reply->done. */
 enum slm_msg {
-	SLM_MSG_CLASSIFY = 1, /* reply: intent, confidence */
-	SLM_MSG_ANSWER = 2,   /* reply: intent, confidence, text = the answer lines */
+	SLM_MSG_CLASSIFY = 1, /* reply: intent, confidence, decided_by */
+	SLM_MSG_ANSWER = 2,   /* reply: intent, confidence, decided_by, text = the answer lines */
 	SLM_MSG_GENERATE = 3, /* reply: status = tokens or -ENOTSUP, text = the continuation */
 	SLM_MSG_STOP = 4,     /* no payload: slm_serve returns (tests) */
 };
@@ -84,6 +91,7 @@ struct slm_reply {
 	int status;            /* 0 (or the token count for GENERATE), or a negative kerrno */
 	int intent;
 	int confidence_milli;
+	int decided_by; /* CLASSIFY, ANSWER: enum slm_decider (slm/policy.h) */
 	char text[SLM_REPLY_MAX];
 };
 

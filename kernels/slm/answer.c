@@ -17,6 +17,7 @@
 #include "sched.h"
 #include "slm.h"
 #include "slm/backend.h"
+#include "slm/policy.h"
 #include "slm/rules.h"
 
 /* What a request talks about. */
@@ -33,6 +34,8 @@ enum {
 	ENT_DISPLAY = 1 << 9,
 	ENT_USB = 1 << 10,
 };
+/* Device classes and PCI ids: hardware a request names, whatever its intent. */
+#define ENT_HARDWARE (ENT_NETWORK | ENT_DISK | ENT_DISPLAY | ENT_USB | ENT_PCI_ID)
 
 struct entities {
 	unsigned what;
@@ -391,7 +394,7 @@ static void troubleshoot(struct out *o, const struct entities *e)
 
 static void driver_select(struct out *o, const struct entities *e)
 {
-	if (e->what & (ENT_NETWORK | ENT_DISK | ENT_PCI_ID | ENT_DISPLAY | ENT_USB)) {
+	if (e->what & ENT_HARDWARE) {
 		facts(o, e);
 		return;
 	}
@@ -414,9 +417,13 @@ static void install_configure(struct out *o, const struct entities *e, const cha
 		       "have; what exists is configured at boot (drivers bound, NICs up)\n", text);
 }
 
-static void app_install(struct out *o, const char *text)
+static void app_install(struct out *o, const struct entities *e, const char *text)
 {
 	unsigned disks = 0;
+	/* A request naming hardware gets the facts about it first, whatever
+	 * the intent ("what network card do you have?" read as an install). */
+	if (e->what & ENT_HARDWARE)
+		facts(o, e);
 	for (struct blkdev *b = blk_next(NULL); b; b = blk_next(b))
 		disks++;
 	say(o, "cannot install or remove applications yet: the kernel has no package store, "
@@ -456,7 +463,7 @@ void slm_dispatch(int intent, const char *request, char *outbuf, size_t outlen)
 		install_configure(&o, &e, text);
 		break;
 	case SLM_INTENT_APP_INSTALL:
-		app_install(&o, text);
+		app_install(&o, &e, text);
 		break;
 	case SLM_INTENT_TROUBLESHOOT:
 		troubleshoot(&o, &e);
@@ -466,14 +473,22 @@ void slm_dispatch(int intent, const char *request, char *outbuf, size_t outlen)
 	}
 }
 
-int slm_answer(const char *request, char *out, size_t outlen, int *confidence_milli)
+int slm_answer_by(const char *request, char *out, size_t outlen, int *confidence_milli, int *by)
 {
-	int conf;
-	int intent = slm_classify(request, &conf);
-	int n = snprintf(out, outlen, "[SLM] %s " SLM_CONF_FMT "\n", slm_intent_name(intent), SLM_CONF_ARGS(conf));
+	int conf, who;
+	int intent = slm_classify_by(request, &conf, &who);
+	int n = snprintf(out, outlen, "[SLM] %s " SLM_CONF_FMT " (%s)\n", slm_intent_name(intent),
+			 SLM_CONF_ARGS(conf), slm_decider_name(who));
 	if (n > 0 && (size_t)n < outlen)
 		slm_dispatch(intent, request, out + n, outlen - (size_t)n);
 	if (confidence_milli)
 		*confidence_milli = conf;
+	if (by)
+		*by = who;
 	return intent;
+}
+
+int slm_answer(const char *request, char *out, size_t outlen, int *confidence_milli)
+{
+	return slm_answer_by(request, out, outlen, confidence_milli, NULL);
 }

@@ -3,8 +3,9 @@
  * (echoed; backspace erases; CR, LF or CR LF ends it) and answers through the
  * SLM command channel, like any other kernel client of the SLM:
  *   help                      the commands
- *   intent <text>             `[SLM] intent <NAME> <confidence>`
+ *   intent <text>             `[SLM] intent <NAME> <confidence> (<who decided>)`
  *   generate [-n N] <prompt>  the backend's greedy continuation on the next line
+ *                             (escapes \n, \t, \\ in the prompt)
  *   poweroff | exit           leave QEMU (status EXIT_POWEROFF)
  *   anything else             a request in plain words, answered from the live system
  */
@@ -15,6 +16,7 @@
 #include "sched.h"
 #include "slm.h"
 #include "slm/backend.h"
+#include "slm/policy.h"
 
 #define PROMPT "auton> "
 
@@ -90,7 +92,8 @@ static void help(void)
 	printk("Ask in plain words, e.g. \"what network card do you have?\", \"which driver runs the disk?\",\n"
 	       "\"how much memory is free?\". Commands:\n"
 	       "  intent <text>             the intent of a request and its confidence\n"
-	       "  generate [-n N] <prompt>  the model's greedy continuation (%d tokens by default)\n"
+	       "  generate [-n N] <prompt>  the model's greedy continuation (%d tokens by default);\n"
+	       "                            \\n, \\t and \\\\ in the prompt are a newline, a tab, a backslash\n"
 	       "  help                      this text\n"
 	       "  poweroff | exit           stop the machine\n"
 	       "SLM backend: %s\n",
@@ -108,12 +111,48 @@ static void cmd_intent(const char *text)
 		printk("[SLM] error %d asking the SLM\n", err);
 		return;
 	}
-	printk("[SLM] intent %s " SLM_CONF_FMT "\n", slm_intent_name(reply.intent),
-	       SLM_CONF_ARGS(reply.confidence_milli));
+	printk("[SLM] intent %s " SLM_CONF_FMT " (%s)\n", slm_intent_name(reply.intent),
+	       SLM_CONF_ARGS(reply.confidence_milli), slm_decider_name(reply.decided_by));
+}
+
+/* The prompt with its escapes turned into the bytes they stand for: \n a
+ * newline, \t a tab, \\ a backslash (a line cannot hold a newline, and
+ * the model's prompts do). Returns false, having said why, on any other
+ * escape. */
+static bool unescape(const char *in, char *out, size_t size)
+{
+	size_t n = 0;
+	for (const char *p = in; *p && n + 1 < size; p++) {
+		if (*p != '\\') {
+			out[n++] = *p;
+			continue;
+		}
+		switch (*++p) {
+		case 'n':
+			out[n++] = '\n';
+			break;
+		case 't':
+			out[n++] = '\t';
+			break;
+		case '\\':
+			out[n++] = '\\';
+			break;
+		case '\0':
+			printk("generate: the prompt ends in a lone backslash: write \\\\ for a backslash\n");
+			return false;
+		default:
+			printk("generate: unknown escape \\%c: use \\n (newline), \\t (tab) or \\\\ (backslash)\n",
+			       *p);
+			return false;
+		}
+	}
+	out[n] = '\0';
+	return true;
 }
 
 static void cmd_generate(const char *args)
 {
+	static char prompt[SLM_TEXT_MAX + 1];
 	int n = SLM_GENERATE_DEFAULT;
 	if (strncmp(args, "-n", 2) == 0 && (args[2] == ' ' || args[2] == '\t')) {
 		const char *p = skip_spaces(args + 2);
@@ -134,7 +173,9 @@ static void cmd_generate(const char *args)
 		printk("usage: generate [-n N] <prompt>\n");
 		return;
 	}
-	int got = slm_ask(slm_command_channel(), SLM_MSG_GENERATE, args, n, &reply, IPC_FOREVER);
+	if (!unescape(args, prompt, sizeof(prompt)))
+		return;
+	int got = slm_ask(slm_command_channel(), SLM_MSG_GENERATE, prompt, n, &reply, IPC_FOREVER);
 	if (got == -ENOTSUP) {
 		printk("generate needs the neural backend: boot with a model (-initrd)\n");
 		return;

@@ -15,6 +15,7 @@
 #include "pci.h"
 #include "slm.h"
 #include "slm/backend.h"
+#include "slm/policy.h"
 
 #define ANY (-1)
 
@@ -153,13 +154,13 @@ static void device_id(const struct device *dev, char *out, size_t outlen)
 void slm_identify_device(const struct device *dev, char *out, size_t outlen)
 {
 	char id[48], request[128];
-	int conf;
+	int conf, by;
 	device_id(dev, id, sizeof(id));
 	snprintf(request, sizeof(request), "identify the device %s", id);
-	int intent = slm_classify(request, &conf);
+	int intent = slm_classify_by(request, &conf, &by);
 	slm_describe_device(dev, out, outlen);
 	printk("[SLM] %s %s %s: %s (%s " SLM_CONF_FMT ")\n", slm_intent_name(intent), dev->name, id, out,
-	       slm_backend_name(), SLM_CONF_ARGS(conf));
+	       slm_decider_name(by), SLM_CONF_ARGS(conf));
 }
 
 /* ---- which driver --------------------------------------------------------- */

@@ -15,13 +15,15 @@ static void serve_one(uint32_t type, struct slm_request *rq)
 	struct slm_reply *r = rq->reply;
 	rq->text[SLM_TEXT_MAX] = '\0';
 	r->status = 0;
+	r->decided_by = 0;
 	r->text[0] = '\0';
 	switch (type) {
 	case SLM_MSG_CLASSIFY:
-		r->intent = slm_classify(rq->text, &r->confidence_milli);
+		r->intent = slm_classify_by(rq->text, &r->confidence_milli, &r->decided_by);
 		break;
 	case SLM_MSG_ANSWER:
-		r->intent = slm_answer(rq->text, r->text, sizeof(r->text), &r->confidence_milli);
+		r->intent = slm_answer_by(rq->text, r->text, sizeof(r->text), &r->confidence_milli,
+					  &r->decided_by);
 		break;
 	case SLM_MSG_GENERATE: {
 		int n = rq->max_tokens;

@@ -13,6 +13,7 @@
 #include "mm.h"
 #include "slm.h"
 #include "slm/backend.h"
+#include "slm/policy.h"
 #include "slm/rules.h"
 #ifdef SLM_HAVE_NEURAL
 #include "slm/neural/neural.h"
@@ -55,15 +56,23 @@ const char *slm_intent_name(int intent)
 	return slm_intent_names[intent];
 }
 
-int slm_classify(const char *request, int *confidence_milli)
+int slm_classify_by(const char *request, int *confidence_milli, int *by)
 {
-	int conf = 0;
+	int conf = 0, who = SLM_BY_RULES;
 	int intent = chosen->classify(chosen->self, request, &conf);
-	if (intent < 0 || intent >= SLM_INTENT_COUNT)
-		intent = rules_backend.classify(NULL, request, &conf);
+	if (chosen != &rules_backend)
+		/* The model decides when confident, else the rules (policy.h). */
+		intent = slm_policy_decide(intent, conf, SLM_NEURAL_MIN_MILLI, request, &conf, &who);
 	if (confidence_milli)
 		*confidence_milli = conf;
+	if (by)
+		*by = who;
 	return intent;
+}
+
+int slm_classify(const char *request, int *confidence_milli)
+{
+	return slm_classify_by(request, confidence_milli, NULL);
 }
 
 int slm_generate(const char *prompt, int max_tokens, char *out, size_t outlen)

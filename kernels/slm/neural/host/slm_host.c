@@ -6,6 +6,10 @@
  *   slm-host generate --model F.gguf [--max-tokens N] [--temp-milli T --seed S] [--ids] "<prompt>"
  *   slm-host tokenize --model F.gguf "<text>"
  *   slm-host classify --model F.gguf        (requests on stdin, one JSON object per line)
+ *   slm-host policy --model F.gguf [--min-milli T]
+ *                   the intent the kernel decides with the model loaded (slm/policy.c):
+ *                   requests on stdin, one JSON object per line with the model's and
+ *                   the rules' answers and who decided
  *   slm-host bench --model F.gguf [--tokens N]
  *
  * A file the loader refuses: exit status 2 and its reason on stderr. Usage
@@ -17,6 +21,8 @@
 #include <string.h>
 #include <time.h>
 #include "../model.h"
+#include "slm/policy.h"
+#include "slm/rules.h"
 
 static void usage(const char *why)
 {
@@ -24,6 +30,7 @@ static void usage(const char *why)
 		"usage: slm-host generate --model F.gguf [--max-tokens N] [--temp-milli T --seed S] [--ids] \"<prompt>\"\n"
 		"       slm-host tokenize --model F.gguf \"<text>\"\n"
 		"       slm-host classify --model F.gguf < requests.txt\n"
+		"       slm-host policy --model F.gguf [--min-milli T] < requests.txt\n"
 		"       slm-host bench --model F.gguf [--tokens N]\n", why);
 	exit(1);
 }
@@ -179,6 +186,66 @@ static int classify(struct slm_neural *m)
 	return 0;
 }
 
+static void milli_json(FILE *out, int milli)
+{
+	fprintf(out, "%d.%03d", milli / 1000, milli % 1000);
+}
+
+static const char *intent_name(int intent)
+{
+	return intent >= 0 && intent < SLM_INTENT_COUNT ? slm_intent_names[intent] : NULL;
+}
+
+/* What the kernel's slm_classify_by decides with the model loaded: the same
+ * calls (slm_neural_classify, slm_policy_decide) on the same sources. */
+static int policy(struct slm_neural *m, int min_milli)
+{
+	size_t size;
+	unsigned char *input = read_all(stdin, &size);
+	input = realloc(input, size + 1);
+	input[size] = 0;
+	char *line = (char *)input;
+	while (line && *line) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		char *end = line + strlen(line);
+		while (*line == ' ' || (*line >= '\t' && *line <= '\r'))
+			line++;
+		while (end > line && (end[-1] == ' ' || (end[-1] >= '\t' && end[-1] <= '\r')))
+			*--end = 0;
+		if (*line) {
+			int n_milli = 0, r_milli = 0, milli = 0, by = 0;
+			int n_intent = slm_neural_classify(m, line, &n_milli);
+			int r_intent = slm_rules_classify(line, &r_milli, NULL);
+			int intent = slm_policy_decide(n_intent, n_milli, min_milli, line, &milli, &by);
+			fputs("{\"request\":", stdout);
+			json_string(stdout, line);
+			fputs(",\"intent\":", stdout);
+			json_string(stdout, intent_name(intent));
+			fputs(",\"confidence\":", stdout);
+			milli_json(stdout, milli);
+			fputs(",\"by\":", stdout);
+			json_string(stdout, slm_decider_name(by));
+			fputs(",\"neural\":{\"intent\":", stdout);
+			if (intent_name(n_intent))
+				json_string(stdout, intent_name(n_intent));
+			else
+				fputs("null", stdout);
+			fputs(",\"confidence\":", stdout);
+			milli_json(stdout, n_milli);
+			fputs("},\"rules\":{\"intent\":", stdout);
+			json_string(stdout, intent_name(r_intent));
+			fputs(",\"confidence\":", stdout);
+			milli_json(stdout, r_milli);
+			fputs("}}\n", stdout);
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	free(input);
+	return 0;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -207,7 +274,7 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		usage("no command");
 	const char *cmd = argv[1], *model = NULL, *text = NULL;
-	long max_tokens = 64, temp = 0, seed = 0, tokens = 256;
+	long max_tokens = 64, temp = 0, seed = 0, tokens = 256, min_milli = SLM_NEURAL_MIN_MILLI;
 	int ids = 0, have_text = 0;
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
@@ -220,6 +287,8 @@ int main(int argc, char **argv)
 			temp = number(a, v, 100000), i++;
 		else if (strcmp(a, "--seed") == 0 && v)
 			seed = number(a, v, 0xffffffffL), i++;
+		else if (strcmp(a, "--min-milli") == 0 && v)
+			min_milli = number(a, v, 1001), i++;
 		else if (strcmp(a, "--tokens") == 0 && v)
 			tokens = number(a, v, 1 << 24), i++;
 		else if (strcmp(a, "--ids") == 0)
@@ -234,13 +303,16 @@ int main(int argc, char **argv)
 	if (!model)
 		usage("--model is required");
 	int gen = strcmp(cmd, "generate") == 0, tok = strcmp(cmd, "tokenize") == 0;
-	if (!gen && !tok && strcmp(cmd, "classify") != 0 && strcmp(cmd, "bench") != 0)
+	if (!gen && !tok && strcmp(cmd, "classify") != 0 && strcmp(cmd, "bench") != 0 &&
+	    strcmp(cmd, "policy") != 0)
 		usage("unknown command");
 	if ((gen || tok) && !have_text)
 		usage("the text argument is missing");
 	struct slm_neural *m = load(model);
 	if (strcmp(cmd, "classify") == 0)
 		return classify(m);
+	if (strcmp(cmd, "policy") == 0)
+		return policy(m, (int)min_milli);
 	if (strcmp(cmd, "bench") == 0)
 		return bench(m, tokens);
 	if (tok) {

@@ -1,0 +1,41 @@
+/**
+ * `npm run bench -- slm-policy [model.gguf]`: the kernel's intent policy with the model loaded
+ * (kernels/slm/policy.c: the model decides at confidence >= threshold, else the rule engine),
+ * measured on the host with slm-host (the kernel's C sources) on the validation, test and
+ * paraphrase splits, at every threshold worth looking at. The threshold the kernel compiles in
+ * (SLM_NEURAL_MIN_MILLI) is chosen on the test split, the only one held out from both the model
+ * (trained on train + validation) and the rules (written against train + validation);
+ * paraphrase is reported, never used to choose. Prints figures; asserts nothing.
+ */
+import { join } from 'node:path';
+import { buildSlmHost, compiledThreshold, readSplit, runPolicy, sweep } from '../src/kernel/slmPolicy';
+
+const SETS = ['validation', 'test', 'paraphrase'];
+
+export async function benchSlmPolicy(root: string): Promise<void> {
+  const model = process.argv[3] ?? join(root, 'slm', 'models', 'auton-slm.gguf');
+  const host = buildSlmHost(root);
+  const compiled = compiledThreshold(root);
+  const thresholds = [...new Set([0, 300, 400, 500, 600, 700, 800, 850, 900, 920, 940, 950, 960, 970, 980, 990, 995, 1000, 1001, compiled])]
+    .sort((a, b) => a - b);
+  const results = SETS.map((set) => {
+    const data = readSplit(root, set);
+    const rows = runPolicy(host, model, data.map((d) => d.request));
+    return { set, n: data.length, points: sweep(rows, data.map((d) => d.intent), thresholds) };
+  });
+  console.log(`model ${model}; the kernel compiles in SLM_NEURAL_MIN_MILLI ${compiled}`);
+  console.log(`threshold  ${results.map((r) => `${r.set} (${r.n})`.padStart(26)).join('')}`);
+  console.log(`           ${results.map(() => 'accuracy  model decides'.padStart(26)).join('')}`);
+  thresholds.forEach((t, i) => {
+    const label = t === 0 ? 'model only' : t === 1001 ? 'rules only' : String(t);
+    const cells = results.map((r) => {
+      const p = r.points[i]!;
+      return `${(p.accuracy * 100).toFixed(1).padStart(10)}%${(p.neuralShare * 100).toFixed(1).padStart(14)}%`;
+    });
+    console.log(`${(label + (t === compiled ? ' *' : '')).padEnd(11)}${cells.join('')}`);
+  });
+  const test = results.find((r) => r.set === 'test')!;
+  const best = Math.max(...test.points.filter((p) => p.threshold <= 1000).map((p) => p.accuracy));
+  const chosen = test.points.find((p) => p.threshold <= 1000 && p.accuracy === best)!;
+  console.log(`best on test: ${(best * 100).toFixed(1)}% from threshold ${chosen.threshold} (the lowest reaching it); * = compiled in`);
+}

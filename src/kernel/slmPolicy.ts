@@ -1,0 +1,104 @@
+/**
+ * The kernel's intent policy with the neural model loaded (kernels/slm/policy.c), run on the host
+ * through `slm-host policy` (the same C sources the kernel links): the model decides when its
+ * confidence reaches the threshold, the rule engine otherwise. Used by the tests
+ * (test/kernel/slmPolicy.test.ts) and `npm run bench -- slm-policy`, which measures accuracy per
+ * threshold on the data splits. (Not in index.ts: a helper for tests and benchmarks.)
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface PolicyVote {
+  intent: string | null;
+  /** Thousandths, as the kernel keeps it. */
+  milli: number;
+}
+
+export interface PolicyRow {
+  request: string;
+  intent: string;
+  milli: number;
+  by: 'neural' | 'rules fallback';
+  neural: PolicyVote;
+  rules: PolicyVote;
+}
+
+export interface LabelledRequest {
+  request: string;
+  intent: string;
+}
+
+/** Builds kernels/build/host/slm-host (make -C kernels host-slm) and returns its path. */
+export function buildSlmHost(root: string): string {
+  const make = spawnSync('make', ['-C', join(root, 'kernels'), 'host-slm'], { encoding: 'utf8' });
+  if (make.status !== 0) throw new Error(`make -C kernels host-slm failed:\n${make.stdout}${make.stderr}`);
+  return join(root, 'kernels', 'build', 'host', 'slm-host');
+}
+
+/** The requests of slm/data/<set>.jsonl with their labels. */
+export function readSplit(root: string, set: string): LabelledRequest[] {
+  return readFileSync(join(root, 'slm', 'data', `${set}.jsonl`), 'utf8').trim().split('\n')
+    .map((l) => JSON.parse(l) as LabelledRequest);
+}
+
+/** One line per request, as the console sends it (a line holds no newline). */
+export function asConsoleLine(request: string): string {
+  return request.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** SLM_NEURAL_MIN_MILLI as kernels/slm/policy.h defines it. */
+export function compiledThreshold(root: string): number {
+  const m = /#define SLM_NEURAL_MIN_MILLI (\d+)/.exec(readFileSync(join(root, 'kernels', 'slm', 'policy.h'), 'utf8'));
+  if (!m) throw new Error('kernels/slm/policy.h defines no SLM_NEURAL_MIN_MILLI');
+  return Number(m[1]);
+}
+
+const milli = (x: number): number => Math.round(x * 1000);
+
+/** `slm-host policy` on each request (one line each): what the kernel decides. */
+export function runPolicy(host: string, model: string, requests: string[], minMilli?: number): PolicyRow[] {
+  const args = ['policy', '--model', model, ...(minMilli === undefined ? [] : ['--min-milli', String(minMilli)])];
+  const lines = requests.map(asConsoleLine);
+  if (lines.some((l) => l === '')) throw new Error('runPolicy: an empty request has no answer line');
+  const r = spawnSync(host, args, { input: `${lines.join('\n')}\n`, encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`slm-host policy failed (status ${r.status}, signal ${r.signal}): ${r.stderr}`);
+  const rows = r.stdout.trim().split('\n').map((l) => {
+    const j = JSON.parse(l) as {
+      request: string; intent: string; confidence: number; by: PolicyRow['by'];
+      neural: { intent: string | null; confidence: number }; rules: { intent: string; confidence: number };
+    };
+    return {
+      request: j.request, intent: j.intent, milli: milli(j.confidence), by: j.by,
+      neural: { intent: j.neural.intent, milli: milli(j.neural.confidence) },
+      rules: { intent: j.rules.intent, milli: milli(j.rules.confidence) },
+    };
+  });
+  if (rows.length !== requests.length) throw new Error(`slm-host policy answered ${rows.length} of ${requests.length} requests`);
+  return rows;
+}
+
+/** The policy's decision at threshold t from one row's two votes (policy.c in TypeScript). */
+export function decideAt(row: PolicyRow, t: number): string {
+  return row.neural.intent !== null && row.neural.milli >= t ? row.neural.intent : row.rules.intent!;
+}
+
+export interface SweepPoint {
+  threshold: number;
+  accuracy: number;
+  /** Share of requests the model decided. */
+  neuralShare: number;
+}
+
+/** Accuracy of the policy at each threshold (1001 = rules only, 0 = the model whenever it names an intent). */
+export function sweep(rows: PolicyRow[], gold: string[], thresholds: number[]): SweepPoint[] {
+  return thresholds.map((threshold) => {
+    let right = 0;
+    let neural = 0;
+    rows.forEach((row, i) => {
+      if (decideAt(row, threshold) === gold[i]) right++;
+      if (row.neural.intent !== null && row.neural.milli >= threshold) neural++;
+    });
+    return { threshold, accuracy: right / rows.length, neuralShare: neural / rows.length };
+  });
+}
