@@ -171,7 +171,7 @@ describe('kernel SLM', function () {
         const host = runHostRules(hostRules, sample.map((e) => e.request));
         let right = 0;
         intents.forEach(({ example, line }, i) => {
-          const m = /^\[SLM\] intent (\S+) (\d)\.(\d\d)$/.exec(line);
+          const m = /^\[SLM\] intent (\S+) (\d)\.(\d\d) \(rules\)$/.exec(line);
           assert.ok(m, `"${line}"`);
           const [hostIntent, hostMilli] = (host[i] ?? '').split(' ');
           assert.equal(m[1], hostIntent, example.request);

@@ -2,7 +2,8 @@
  * The kernel's neural SLM against llama.cpp and AUTON's TypeScript forward pass, on every arch
  * in real QEMU: booted with `-initrd slm/models/auton-slm.gguf`, the console's
  * `generate -n 16 <prompt>` must print exactly the text `auton slm generate --greedy
- * --max-tokens 16` gives with either engine (which agree token for token). A corrupted model
+ * --max-tokens 16` gives with either engine (which agree token for token), the real
+ * two-line classification prompt included (typed with the console's `\n` escape). A corrupted model
  * (bad magic, truncated) and too little memory fall back to the rule engine, with the reason on
  * the boot line, and the console still answers.
  */
@@ -19,15 +20,18 @@ import { SpmTokenizer } from '../../slm/src/tokenizer/spm';
 const root = resolve(__dirname, '../..');
 const MODEL = join(root, 'slm', 'models', 'auton-slm.gguf');
 const MAX_TOKENS = 16;
-// One line each (the console reads a line): requests as users type them, and the start of
-// the classification prompt the model was trained on.
+// Requests as users type them, the classification prompt the model was trained on (two lines:
+// typed with the console's \n escape) and a backslash (typed \\).
 const PROMPTS = [
   'which driver does my Intel wireless card need',
   'what network card do you have?',
   'install vlc please',
-  '### request: restart the ssh service',
+  '### request: which driver runs the disk?\n### intent:',
+  'copy c:\\vlc',
   'hello',
 ];
+/** The prompt as typed on the console line: backslash and newline escaped. */
+const typed = (prompt: string): string => prompt.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 
 describe('kernel neural SLM: parity with llama.cpp and the TypeScript reference (QEMU)', function () {
   this.timeout(600_000);
@@ -61,12 +65,15 @@ describe('kernel neural SLM: parity with llama.cpp and the TypeScript reference 
       });
 
       it('generates token for token what llama.cpp and the reference generate', async () => {
-        const s = await runConsole({ root, arch, initrd: MODEL, commands: PROMPTS.map((p) => `generate -n ${MAX_TOKENS} ${p}`) });
+        const commands = [...PROMPTS.map((p) => `generate -n ${MAX_TOKENS} ${typed(p)}`), 'generate a \\q b', 'generate a \\'];
+        const s = await runConsole({ root, arch, initrd: MODEL, commands });
         assert.match(s.backendLine ?? '', /^\[SLM\] backend neural /, s.boot.serial.slice(-3000));
         for (const [i, prompt] of PROMPTS.entries()) {
           const got = s.answers[i]!.lines.join('\n');
           assert.equal(got, expected.get(prompt)!.replace(/\n$/, ''), `"${prompt}" on ${arch}`);
         }
+        assert.deepEqual(s.answers[PROMPTS.length]!.lines, ['generate: unknown escape \\q: use \\n (newline), \\t (tab) or \\\\ (backslash)']);
+        assert.deepEqual(s.answers[PROMPTS.length + 1]!.lines, ['generate: the prompt ends in a lone backslash: write \\\\ for a backslash']);
       });
 
       for (const [label, corrupt] of [
