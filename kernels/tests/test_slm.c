@@ -14,6 +14,7 @@
 #include "sched.h"
 #include "slm.h"
 #include "slm/backend.h"
+#include "slm/policy.h"
 #include "slm/rules.h"
 
 static bool contains(const char *hay, const char *needle)
@@ -95,20 +96,82 @@ KTEST(slm_backend_is_chosen)
 
 static char answer[SLM_REPLY_MAX];
 
-KTEST(slm_answer_names_the_real_network_cards)
+/* Every NIC (name, driver, MAC) is in answer, or "no network card". */
+static unsigned expect_nics(struct ktest_ctx *kt, const char *text)
 {
-	int conf;
-	slm_answer("what network card do you have?", answer, sizeof(answer), &conf);
 	unsigned n = 0;
 	char mac[18];
 	for (struct netdev *nd = netdev_next(NULL); nd; nd = netdev_next(nd), n++) {
-		KT_EXPECT(contains(answer, nd->name));
-		KT_EXPECT(contains(answer, nd->driver));
-		KT_EXPECT(contains(answer, mac_to_string(nd->mac, mac)));
+		KT_EXPECT(contains(text, nd->name));
+		KT_EXPECT(contains(text, nd->driver));
+		KT_EXPECT(contains(text, mac_to_string(nd->mac, mac)));
 	}
 	if (!n)
-		KT_EXPECT(contains(answer, "no network card"));
-	ktest_diag("%u NICs", n);
+		KT_EXPECT(contains(text, "no network card"));
+	return n;
+}
+
+/* With or without the model: whoever decides the intent, the answer names
+ * the NICs, and its first line says who decided. */
+KTEST(slm_answer_names_the_real_network_cards)
+{
+	int conf, by;
+	int intent = slm_answer_by("what network card do you have?", answer, sizeof(answer), &conf, &by);
+	unsigned n = expect_nics(kt, answer);
+	char head[64];
+	snprintf(head, sizeof(head), "[SLM] %s " SLM_CONF_FMT " (%s)\n", slm_intent_name(intent),
+		 SLM_CONF_ARGS(conf), slm_decider_name(by));
+	KT_EXPECT(strncmp(answer, head, strlen(head)) == 0);
+	if (slm_backend() == slm_rules_backend())
+		KT_EXPECT_EQ(by, SLM_BY_RULES);
+	else
+		KT_EXPECT(by == SLM_BY_NEURAL || by == SLM_BY_RULES_FALLBACK);
+	ktest_diag("%u NICs; %s " SLM_CONF_FMT " decided by %s", n, slm_intent_name(intent),
+		   SLM_CONF_ARGS(conf), slm_decider_name(by));
+}
+
+/* Hardware a request names is answered whatever the intent: even read as
+ * an install (the model's mistake on this question), the NICs are listed. */
+KTEST(slm_answer_names_hardware_whatever_the_intent)
+{
+	for (int intent = 0; intent < SLM_INTENT_COUNT; intent++) {
+		slm_dispatch(intent, "what network card do you have?", answer, sizeof(answer));
+		if (intent == SLM_INTENT_TROUBLESHOOT) /* checks each NIC's traffic instead */
+			continue;
+		expect_nics(kt, answer);
+	}
+	slm_dispatch(SLM_INTENT_APP_INSTALL, "what network card do you have?", answer, sizeof(answer));
+	KT_EXPECT(contains(answer, "no package store"));
+}
+
+/* The policy (slm/policy.h) on given model answers: confident -> the
+ * model's; unsure or no intent -> the rule engine's, said to be a fallback. */
+KTEST(slm_policy_falls_back_to_the_rules_when_the_model_is_unsure)
+{
+	const char *q = "what network card do you have?";
+	int rconf, conf, by;
+	int rules = slm_rules_classify(q, &rconf, NULL);
+	KT_EXPECT_EQ(rules, SLM_INTENT_HARDWARE_IDENTIFY);
+	/* What the first shipped model said: APP_INSTALL 0.42. */
+	KT_EXPECT_EQ(slm_policy_decide(SLM_INTENT_APP_INSTALL, 420, SLM_NEURAL_MIN_MILLI, q, &conf, &by),
+		     rules);
+	KT_EXPECT_EQ(by, SLM_BY_RULES_FALLBACK);
+	KT_EXPECT_EQ(conf, rconf);
+	KT_EXPECT_EQ(slm_policy_decide(SLM_INTENT_APP_INSTALL, SLM_NEURAL_MIN_MILLI - 1,
+				       SLM_NEURAL_MIN_MILLI, q, &conf, &by), rules);
+	KT_EXPECT_EQ(by, SLM_BY_RULES_FALLBACK);
+	/* At the threshold the model decides, even against the rules. */
+	KT_EXPECT_EQ(slm_policy_decide(SLM_INTENT_APP_INSTALL, SLM_NEURAL_MIN_MILLI,
+				       SLM_NEURAL_MIN_MILLI, q, &conf, &by), SLM_INTENT_APP_INSTALL);
+	KT_EXPECT_EQ(by, SLM_BY_NEURAL);
+	KT_EXPECT_EQ(conf, SLM_NEURAL_MIN_MILLI);
+	/* No intent from the model (-ENOENT), or one out of range. */
+	KT_EXPECT_EQ(slm_policy_decide(-ENOENT, 1000, SLM_NEURAL_MIN_MILLI, q, &conf, &by), rules);
+	KT_EXPECT_EQ(by, SLM_BY_RULES_FALLBACK);
+	KT_EXPECT_EQ(slm_policy_decide(SLM_INTENT_COUNT, 1000, SLM_NEURAL_MIN_MILLI, q, &conf, &by), rules);
+	KT_EXPECT_STREQ(slm_decider_name(SLM_BY_NEURAL), "neural");
+	KT_EXPECT_STREQ(slm_decider_name(SLM_BY_RULES_FALLBACK), "rules fallback");
+	KT_EXPECT_STREQ(slm_decider_name(SLM_BY_RULES), "rules");
 }
 
 KTEST(slm_answer_says_which_driver_runs_each_disk)
@@ -187,6 +250,10 @@ KTEST(slm_channel_protocol_with_a_server_thread)
 	KT_EXPECT_EQ(slm_ask(c, SLM_MSG_CLASSIFY, "install firefox", 0, &reply, IPC_FOREVER), 0);
 	KT_EXPECT_EQ(reply.intent, SLM_INTENT_APP_INSTALL);
 	KT_EXPECT(reply.confidence_milli > 0);
+	if (slm_backend() == slm_rules_backend())
+		KT_EXPECT_EQ(reply.decided_by, SLM_BY_RULES);
+	else
+		KT_EXPECT(reply.decided_by == SLM_BY_NEURAL || reply.decided_by == SLM_BY_RULES_FALLBACK);
 	KT_EXPECT_EQ(slm_ask(c, SLM_MSG_ANSWER, "how much memory is free", 0, &reply, IPC_FOREVER), 0);
 	KT_EXPECT(contains(reply.text, "MiB free"));
 	int g = slm_ask(c, SLM_MSG_GENERATE, "hello", 4, &reply, IPC_FOREVER);
