@@ -10,13 +10,16 @@
  *   console says which network card and which disk driver QEMU really gave it (against the [HW]
  *   report of the same boot) and how much memory is free, and `intent` on 12 paraphrased
  *   requests (a different slice per arch, half decided by the model, half by the rules) prints
- *   exactly the host build's intent, confidence and decider.
+ *   exactly the host build's intent, confidence and decider; the KTAP slm_* tests pass booted
+ *   with the model (without it they run in every `auton kernel test`).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ARCHES, artifactsFor, bootKernel, type BootResult, buildKernel, type KernelConsole, type NicModel, type Arch } from '../../src/kernel';
+import {
+  ARCHES, artifactsFor, bootKernel, type BootResult, buildKernel, type KernelConsole, type NicModel, type Arch, testKernel,
+} from '../../src/kernel';
 import { asConsoleLine, buildSlmHost, compiledThreshold, decideAt, type PolicyRow, readSplit, runPolicy } from '../../src/kernel/slmPolicy';
 
 const root = resolve(__dirname, '../..');
@@ -116,6 +119,13 @@ describe('kernel SLM with the model: who decides the intent (host and QEMU)', fu
         const memory = (answers.get('how much memory is free?') ?? []).join('\n');
         const m = /memory: (\d+) MiB free of (\d+) MiB/.exec(memory);
         assert.ok(m && Number(m[1]) > 0 && Number(m[1]) < Number(m[2]), memory);
+      });
+
+      it('the in-kernel SLM tests (KTAP slm_*) pass with the model as the boot module', async () => {
+        const r = await testKernel({ root, arch, filter: 'slm_', initrd: MODEL, noBuild: true, nics: [NICS[arch]] });
+        assert.ok(r.ok, `${r.message}\n${r.boot?.serial.slice(-3000) ?? ''}`);
+        assert.match(r.boot?.serial ?? '', /\[SLM\] backend neural /);
+        assert.ok(r.ktap!.tests.some((t) => t.name === 'slm_answer_names_the_real_network_cards'));
       });
 
       it(`classifies ${PER_ARCH} paraphrased requests exactly as the host build does (intent, confidence, decider)`, () => {
