@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- slm-policy [model.gguf]`: the kernel's intent policy with the model loaded
- * (kernels/slm/policy.c: the model decides at confidence >= threshold, else the rule engine),
+ * (kernels/slm/policy.c: the model decides at confidence >= threshold, else the rule engine when
+ * a rule matched, else the model), with the model alone and the rule engine alone for reference,
  * measured on the host with slm-host (the kernel's C sources) on the validation, test and
  * paraphrase splits, at every threshold worth looking at. The threshold the kernel compiles in
  * (SLM_NEURAL_MIN_MILLI) is chosen on the test split, the only one held out from both the model
@@ -21,19 +22,25 @@ export async function benchSlmPolicy(root: string): Promise<void> {
   const results = SETS.map((set) => {
     const data = readSplit(root, set);
     const rows = runPolicy(host, model, data.map((d) => d.request));
-    return { set, n: data.length, points: sweep(rows, data.map((d) => d.intent), thresholds) };
+    return { set, n: data.length, rows, points: sweep(rows, data.map((d) => d.intent), thresholds) };
   });
   console.log(`model ${model}; the kernel compiles in SLM_NEURAL_MIN_MILLI ${compiled}`);
   console.log(`threshold  ${results.map((r) => `${r.set} (${r.n})`.padStart(26)).join('')}`);
   console.log(`           ${results.map(() => 'accuracy  model decides'.padStart(26)).join('')}`);
   thresholds.forEach((t, i) => {
-    const label = t === 0 ? 'model only' : t === 1001 ? 'rules only' : String(t);
+    const label = t === 0 ? 'model only' : t === 1001 ? 'never' : String(t);
     const cells = results.map((r) => {
       const p = r.points[i]!;
       return `${(p.accuracy * 100).toFixed(1).padStart(10)}%${(p.neuralShare * 100).toFixed(1).padStart(14)}%`;
     });
     console.log(`${(label + (t === compiled ? ' *' : '')).padEnd(11)}${cells.join('')}`);
   });
+  for (const r of results) {
+    const rows = r.rows;
+    const gold = readSplit(root, r.set).map((d) => d.intent);
+    const alone = (pick: (row: (typeof rows)[number]) => string | null) => rows.filter((row, i) => pick(row) === gold[i]).length / rows.length;
+    console.log(`${r.set}: the model alone ${(alone((row) => row.neural.intent) * 100).toFixed(1)}%, the rule engine alone ${(alone((row) => row.rules.intent) * 100).toFixed(1)}%`);
+  }
   const test = results.find((r) => r.set === 'test')!;
   const best = Math.max(...test.points.filter((p) => p.threshold <= 1000).map((p) => p.accuracy));
   const chosen = test.points.find((p) => p.threshold <= 1000 && p.accuracy === best)!;

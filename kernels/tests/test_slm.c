@@ -125,7 +125,7 @@ KTEST(slm_answer_names_the_real_network_cards)
 	if (slm_backend() == slm_rules_backend())
 		KT_EXPECT_EQ(by, SLM_BY_RULES);
 	else
-		KT_EXPECT(by == SLM_BY_NEURAL || by == SLM_BY_RULES_FALLBACK);
+		KT_EXPECT(by == SLM_BY_NEURAL || by == SLM_BY_RULES_FALLBACK || by == SLM_BY_NEURAL_NO_RULE);
 	ktest_diag("%u NICs; %s " SLM_CONF_FMT " decided by %s", n, slm_intent_name(intent),
 		   SLM_CONF_ARGS(conf), slm_decider_name(by));
 }
@@ -145,7 +145,8 @@ KTEST(slm_answer_names_hardware_whatever_the_intent)
 }
 
 /* The policy (slm/policy.h) on given model answers: confident -> the
- * model's; unsure or no intent -> the rule engine's, said to be a fallback. */
+ * model's; unsure or no intent -> the rule engine's, said to be a fallback;
+ * unsure and no rule matched -> the model's. */
 KTEST(slm_policy_falls_back_to_the_rules_when_the_model_is_unsure)
 {
 	const char *q = "what network card do you have?";
@@ -169,6 +170,19 @@ KTEST(slm_policy_falls_back_to_the_rules_when_the_model_is_unsure)
 	KT_EXPECT_EQ(slm_policy_decide(-ENOENT, 1000, SLM_NEURAL_MIN_MILLI, q, &conf, &by), rules);
 	KT_EXPECT_EQ(by, SLM_BY_RULES_FALLBACK);
 	KT_EXPECT_EQ(slm_policy_decide(SLM_INTENT_COUNT, 1000, SLM_NEURAL_MIN_MILLI, q, &conf, &by), rules);
+	/* No rule matches "hello" (the rules would only name their default):
+	 * the model's answer stands, however unsure; without one, the default. */
+	int32_t scores[SLM_INTENT_COUNT];
+	int def = slm_rules_classify("hello", &rconf, scores);
+	for (int i = 0; i < SLM_INTENT_COUNT; i++)
+		KT_EXPECT(scores[i] <= 0);
+	KT_EXPECT_EQ(slm_policy_decide(SLM_INTENT_TROUBLESHOOT, 300, SLM_NEURAL_MIN_MILLI, "hello", &conf, &by),
+		     SLM_INTENT_TROUBLESHOOT);
+	KT_EXPECT_EQ(by, SLM_BY_NEURAL_NO_RULE);
+	KT_EXPECT_EQ(conf, 300);
+	KT_EXPECT_EQ(slm_policy_decide(-ENOENT, 0, SLM_NEURAL_MIN_MILLI, "hello", &conf, &by), def);
+	KT_EXPECT_EQ(by, SLM_BY_RULES_FALLBACK);
+	KT_EXPECT_STREQ(slm_decider_name(SLM_BY_NEURAL_NO_RULE), "neural, no rule matched");
 	KT_EXPECT_STREQ(slm_decider_name(SLM_BY_NEURAL), "neural");
 	KT_EXPECT_STREQ(slm_decider_name(SLM_BY_RULES_FALLBACK), "rules fallback");
 	KT_EXPECT_STREQ(slm_decider_name(SLM_BY_RULES), "rules");
@@ -253,7 +267,8 @@ KTEST(slm_channel_protocol_with_a_server_thread)
 	if (slm_backend() == slm_rules_backend())
 		KT_EXPECT_EQ(reply.decided_by, SLM_BY_RULES);
 	else
-		KT_EXPECT(reply.decided_by == SLM_BY_NEURAL || reply.decided_by == SLM_BY_RULES_FALLBACK);
+		KT_EXPECT(reply.decided_by == SLM_BY_NEURAL || reply.decided_by == SLM_BY_RULES_FALLBACK ||
+			  reply.decided_by == SLM_BY_NEURAL_NO_RULE);
 	KT_EXPECT_EQ(slm_ask(c, SLM_MSG_ANSWER, "how much memory is free", 0, &reply, IPC_FOREVER), 0);
 	KT_EXPECT(contains(reply.text, "MiB free"));
 	int g = slm_ask(c, SLM_MSG_GENERATE, "hello", 4, &reply, IPC_FOREVER);

@@ -1,7 +1,7 @@
 /**
  * The kernel's intent policy with the neural model loaded (kernels/slm/policy.c), run on the host
  * through `slm-host policy` (the same C sources the kernel links): the model decides when its
- * confidence reaches the threshold, the rule engine otherwise. Used by the tests
+ * confidence reaches the threshold; otherwise the rule engine when a rule matched, else the model. Used by the tests
  * (test/kernel/slmPolicy.test.ts) and `npm run bench -- slm-policy`, which measures accuracy per
  * threshold on the data splits. (Not in index.ts: a helper for tests and benchmarks.)
  */
@@ -19,9 +19,9 @@ export interface PolicyRow {
   request: string;
   intent: string;
   milli: number;
-  by: 'neural' | 'rules fallback';
+  by: 'neural' | 'rules fallback' | 'neural, no rule matched';
   neural: PolicyVote;
-  rules: PolicyVote;
+  rules: PolicyVote & { matched: boolean };
 }
 
 export interface LabelledRequest {
@@ -66,38 +66,45 @@ export function runPolicy(host: string, model: string, requests: string[], minMi
   const rows = r.stdout.trim().split('\n').map((l) => {
     const j = JSON.parse(l) as {
       request: string; intent: string; confidence: number; by: PolicyRow['by'];
-      neural: { intent: string | null; confidence: number }; rules: { intent: string; confidence: number };
+      neural: { intent: string | null; confidence: number }; rules: { intent: string; confidence: number; matched: boolean };
     };
     return {
       request: j.request, intent: j.intent, milli: milli(j.confidence), by: j.by,
       neural: { intent: j.neural.intent, milli: milli(j.neural.confidence) },
-      rules: { intent: j.rules.intent, milli: milli(j.rules.confidence) },
+      rules: { intent: j.rules.intent, milli: milli(j.rules.confidence), matched: j.rules.matched },
     };
   });
   if (rows.length !== requests.length) throw new Error(`slm-host policy answered ${rows.length} of ${requests.length} requests`);
   return rows;
 }
 
-/** The policy's decision at threshold t from one row's two votes (policy.c in TypeScript). */
+/** Who decides at threshold t, from one row's two votes (policy.c in TypeScript). */
+export function deciderAt(row: PolicyRow, t: number): PolicyRow['by'] {
+  if (row.neural.intent !== null && row.neural.milli >= t) return 'neural';
+  return row.rules.matched || row.neural.intent === null ? 'rules fallback' : 'neural, no rule matched';
+}
+
+/** The policy's decision at threshold t. */
 export function decideAt(row: PolicyRow, t: number): string {
-  return row.neural.intent !== null && row.neural.milli >= t ? row.neural.intent : row.rules.intent!;
+  return deciderAt(row, t) === 'rules fallback' ? row.rules.intent! : row.neural.intent!;
 }
 
 export interface SweepPoint {
   threshold: number;
   accuracy: number;
-  /** Share of requests the model decided. */
+  /** Share of requests the model decided (confident, or no rule matched). */
   neuralShare: number;
 }
 
-/** Accuracy of the policy at each threshold (1001 = rules only, 0 = the model whenever it names an intent). */
+/** Accuracy of the policy at each threshold (0 = the model whenever it names an intent; 1001 = the
+ * rules whenever a rule matched). */
 export function sweep(rows: PolicyRow[], gold: string[], thresholds: number[]): SweepPoint[] {
   return thresholds.map((threshold) => {
     let right = 0;
     let neural = 0;
     rows.forEach((row, i) => {
       if (decideAt(row, threshold) === gold[i]) right++;
-      if (row.neural.intent !== null && row.neural.milli >= threshold) neural++;
+      if (deciderAt(row, threshold) !== 'rules fallback') neural++;
     });
     return { threshold, accuracy: right / rows.length, neuralShare: neural / rows.length };
   });

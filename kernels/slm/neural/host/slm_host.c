@@ -9,7 +9,7 @@
  *   slm-host policy --model F.gguf [--min-milli T]
  *                   the intent the kernel decides with the model loaded (slm/policy.c):
  *                   requests on stdin, one JSON object per line with the model's and
- *                   the rules' answers and who decided
+ *                   the rules' answers (and whether a rule matched) and who decided
  *   slm-host bench --model F.gguf [--tokens N]
  *
  * A file the loader refuses: exit status 2 and its reason on stderr. Usage
@@ -217,7 +217,11 @@ static int policy(struct slm_neural *m, int min_milli)
 		if (*line) {
 			int n_milli = 0, r_milli = 0, milli = 0, by = 0;
 			int n_intent = slm_neural_classify(m, line, &n_milli);
-			int r_intent = slm_rules_classify(line, &r_milli, NULL);
+			int32_t scores[SLM_INTENT_COUNT];
+			int r_intent = slm_rules_classify(line, &r_milli, scores);
+			int matched = 0;
+			for (int i = 0; i < SLM_INTENT_COUNT; i++)
+				matched |= scores[i] > 0;
 			int intent = slm_policy_decide(n_intent, n_milli, min_milli, line, &milli, &by);
 			fputs("{\"request\":", stdout);
 			json_string(stdout, line);
@@ -238,7 +242,7 @@ static int policy(struct slm_neural *m, int min_milli)
 			json_string(stdout, intent_name(r_intent));
 			fputs(",\"confidence\":", stdout);
 			milli_json(stdout, r_milli);
-			fputs("}}\n", stdout);
+			fputs(matched ? ",\"matched\":true}}\n" : ",\"matched\":false}}\n", stdout);
 		}
 		line = nl ? nl + 1 : NULL;
 	}
