@@ -5,6 +5,7 @@ import { benchKernel } from './kernel';
 import { benchOrchestrator } from './orchestrator';
 import { benchSlm } from './slm';
 import { benchSlmHost } from './slmHost';
+import { benchSlmKernel } from './slmKernel';
 
 const benches: Record<string, (root: string) => Promise<void>> = {
   boot: benchBoot,
@@ -12,6 +13,7 @@ const benches: Record<string, (root: string) => Promise<void>> = {
   orchestrator: benchOrchestrator,
   slm: benchSlm,
   'slm-host': benchSlmHost,
+  'slm-kernel': benchSlmKernel,
 };
 
 async function main(): Promise<void> {

@@ -107,7 +107,13 @@ static bool about_memory(const char *err)
 static bool try_neural(const struct bootinfo *bi)
 {
 	char err[160];
-	const void *image = phys_to_virt(bi->initrd_base);
+	size_t size = 0;
+	const void *image = boot_module(&size);
+	if (!image) {
+		printk("[SLM] backend rules (invalid model: the boot module of %llu bytes is not mapped)\n",
+		       (unsigned long long)bi->initrd_size);
+		return false;
+	}
 	size_t pool = slm_pool_free_bytes();
 	if (pool == 0) {
 		printk("[SLM] backend rules (memory: no SLM pool with %llu MiB of RAM; the model needs one)\n",
@@ -115,7 +121,7 @@ static bool try_neural(const struct bootinfo *bi)
 		return false;
 	}
 	err[0] = '\0';
-	neural_model = slm_neural_load(image, (size_t)bi->initrd_size, pool, err, sizeof(err));
+	neural_model = slm_neural_load(image, size, pool, err, sizeof(err));
 	if (!neural_model) {
 		if (about_memory(err))
 			printk("[SLM] backend rules (memory: %s; SLM pool %zu KiB free)\n", err, pool >> 10);

@@ -275,7 +275,7 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
         if (settled) { rej(new Error('the kernel is no longer running')); return; }
         if (pending) { rej(new Error('one console command at a time: wait for the previous answer')); return; }
         // The console takes printable bytes only, at most CONSOLE_LINE_MAX of them.
-        const bytes = Buffer.from(line.replace(/[\x00-\x1f\x7f]/g, ' '), 'utf8');
+        const bytes = Buffer.from([...line].map((c) => (c.charCodeAt(0) < 0x20 || c === '\x7f' ? ' ' : c)).join(''), 'utf8');
         if (bytes.length > CONSOLE_LINE_MAX) { rej(new Error(`console lines hold at most ${CONSOLE_LINE_MAX} bytes, this one has ${bytes.length}`)); return; }
         const timer = setTimeout(() => failPending(`no prompt within ${timeoutMs} ms after "${line}" (last output: ${sincePrompt.trim().split('\n').pop() ?? ''})`), timeoutMs);
         pending = { resolve: res, reject: rej, timer, bytes, sent: 0 };

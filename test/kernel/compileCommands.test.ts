@@ -59,7 +59,7 @@ describe('compile_commands.json from the kernel build', function () {
         riscv64: (a) => a.includes('-march=rv64imac') && a.includes('-mabi=lp64'),
       };
       const fpAllowed: Record<typeof arch, (args: string[]) => boolean> = {
-        x86_64: (a) => !a.includes('-mgeneral-regs-only') && a.includes('-msse2') && a.includes('-mno-red-zone'),
+        x86_64: (a) => !a.includes('-mgeneral-regs-only') && a.includes('-msse2') && a.includes('-mno-80387') && a.includes('-mno-red-zone'),
         aarch64: (a) => !a.includes('-mgeneral-regs-only'),
         riscv64: (a) => a.includes('-march=rv64gc') && a.includes('-mabi=lp64'),
       };

@@ -212,9 +212,9 @@ high64:
 
 ; x87 and SSE on (every x86_64 CPU has both): no emulation, no lazy #NM
 ; traps (TS clear; the context switch saves the state eagerly), native x87
-; error reporting, fxsave/fxrstor and SSE exceptions as #XM. Then the
-; default state: x87 and SSE exceptions masked, round to nearest. Only
-; FP_SRCS code (kernels/Makefile) ever uses it.
+; error reporting, SSE instructions allowed (OSFXSR) with SSE exceptions as
+; #XM. Then the default state: x87 and SSE exceptions masked, round to
+; nearest. Only FP_SRCS code (kernels/Makefile, SSE2 only) ever uses it.
 fpu_init:
 	mov rax, cr0
 	and rax, ~(CR0_EM | CR0_TS)
