@@ -289,11 +289,16 @@ export class ClangdServer {
   /** shutdown + exit, then SIGKILL if clangd is still there after a moment. */
   async stop(): Promise<void> {
     if (this.exited) return;
-    const grace = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
-    await Promise.race([this.rpc.request('shutdown', null).catch(() => undefined), grace(2000)]);
+    // Bounded waits, with timers that keep this process alive until clangd is gone (its pipes do not).
+    const within = async (promise: Promise<unknown>, ms: number) => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([promise.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
+      clearTimeout(timer);
+    };
+    await within(this.rpc.request('shutdown', null), 2000);
     this.rpc.notify('exit', null);
     this.child.stdin.end();
-    await Promise.race([this.exitPromise, grace(2000)]);
+    await within(this.exitPromise, 2000);
     if (!this.exited) {
       this.child.kill('SIGKILL');
       await this.exitPromise;

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { developer } from '../../../src/agents/developer';
 import { loadProjectConfig } from '../../../src/core/configFile';
 import { createEngineDeps } from '../../../src/core/wiring';
 import { artifactsFor, ClangdPool, which } from '../../../src/kernel';
@@ -68,6 +69,10 @@ describe('clangd diagnostics after edits', function () {
     assert.ok(which('clangd'), 'clangd not on PATH: install the Debian package clangd (scripts/setup.sh)');
   });
 
+  it('tells the developer agent that clangd\'s findings follow its edits', () => {
+    assert.match(developer.system.replace(/\s+/g, ' '), /result of each write_file or replace_in_file on a C file or header under kernels\/ ends with clangd's errors and warnings/);
+  });
+
   it('reports the errors of a written C file at their lines, with the kernel compile database made by make', async () => {
     const db = artifactsFor(root, 'riscv64').compileCommands;
     assert.ok(!existsSync(db), 'no compile database before the first edit');
@@ -103,7 +108,7 @@ describe('clangd diagnostics after edits', function () {
     assert.match(header.output, /\nclangd: 1 error in kernels\/include\/probe\.h:\nkernels\/include\/probe\.h:3:1: error: unknown type name 'probe_size_t'/i);
     const user = '#include "probe.h"\n\nsize_t probe_twice(void)\n{\n    return 2 * probe_count();\n}\n';
     const before = await runTool('write_file', { path: 'kernels/core/probe_user.c', content: user }, ctx);
-    assert.match(before.output, /\nkernels\/core\/probe_user\.c:1:10: error: in included file: unknown type name 'probe_size_t'\n    kernels\/include\/probe\.h:3:1: note: error occurred here$/);
+    assert.match(before.output, /\nkernels\/core\/probe_user\.c:1:10: error: in included file: unknown type name 'probe_size_t'\n {4}kernels\/include\/probe\.h:3:1: note: error occurred here$/);
     await runTool('replace_in_file', { path: 'kernels/include/probe.h', search: 'probe_size_t', replace: 'size_t' }, ctx);
     const after = await runTool('write_file', { path: 'kernels/core/probe_user.c', content: `${user}/* again */\n` }, ctx);
     assert.equal(after.output.split('\n').at(-1), 'clangd: no errors or warnings in kernels/core/probe_user.c');
