@@ -1,4 +1,0 @@
-int f(void) {
-  int x = 1;
-  return x;
-}
