@@ -365,19 +365,23 @@ export class ClangdPool {
    */
   async check(root: string, rel: string, text: string, o: { arches?: readonly string[]; signal?: AbortSignal } = {}): Promise<CheckResult> {
     const deadline = Date.now() + (this.o.waitMs ?? 10_000);
-    const entry = this.entry(root, o.arches);
-    if (!entry) return { kind: 'unavailable' };
-    const server = await raceDeadline(entry.server, deadline, o.signal);
-    if (server === 'timeout') return { kind: 'timeout' };
-    if (!server) return { kind: 'unavailable' };
-    try {
-      const diagnostics = await server.check(join(root, rel), text, Math.max(0, deadline - Date.now()), o.signal);
-      return diagnostics === 'timeout' ? { kind: 'timeout' } : { kind: 'diagnostics', diagnostics };
-    } catch (error) {
-      // It died meanwhile: the next check starts a new one.
-      if (this.servers.get(root) === entry) this.servers.delete(root);
-      if (entry.generation === this.generation) this.o.log?.(`clangd for ${root} stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
-      return { kind: 'unavailable' };
+    // A clangd that died since the last check (crashed, or was killed) is started again, once.
+    for (let attempt = 1; ; attempt++) {
+      const entry = this.entry(root, o.arches);
+      if (!entry) return { kind: 'unavailable' };
+      const server = await raceDeadline(entry.server, deadline, o.signal);
+      if (server === 'timeout') return { kind: 'timeout' };
+      if (!server) return { kind: 'unavailable' };
+      try {
+        const diagnostics = await server.check(join(root, rel), text, Math.max(0, deadline - Date.now()), o.signal);
+        return diagnostics === 'timeout' ? { kind: 'timeout' } : { kind: 'diagnostics', diagnostics };
+      } catch (error) {
+        if (this.servers.get(root) === entry) this.servers.delete(root);
+        if (entry.generation !== this.generation) return { kind: 'unavailable' }; // closed meanwhile
+        const again = attempt === 1 && !o.signal?.aborted;
+        this.o.log?.(`clangd for ${root} stopped unexpectedly (${error instanceof Error ? error.message : String(error)})${again ? '; starting it again' : ''}`);
+        if (!again) return { kind: 'unavailable' };
+      }
     }
   }
 

@@ -155,6 +155,17 @@ describe('clangd diagnostics after edits', function () {
     }
   });
 
+  it('starts clangd again when it died between edits', async () => {
+    await runTool('write_file', { path: 'kernels/core/probe_crash.c', content: 'int probe_crash;\n' }, ctx);
+    const [pid] = clangdIn(join(root, 'kernels'));
+    assert.ok(pid, 'clangd runs');
+    process.kill(pid, 'SIGKILL');
+    while (clangdIn(join(root, 'kernels')).includes(pid)) await new Promise((r) => setTimeout(r, 20));
+    const r = await runTool('write_file', { path: 'kernels/core/probe_crash.c', content: BROKEN }, ctx);
+    assert.match(r.output, /\nclangd: 2 errors in kernels\/core\/probe_crash\.c:/);
+    assert.ok(logs.some((l) => /stopped unexpectedly .*; starting it again$/.test(l)), logs.join('\n'));
+  });
+
   it('stops its clangd when closed', async () => {
     await runTool('write_file', { path: 'kernels/core/probe_stop.c', content: BROKEN }, ctx);
     assert.equal(clangdIn(join(root, 'kernels')).length, 1);
