@@ -163,6 +163,9 @@ interface PublishDiagnosticsParams {
   diagnostics: LspDiagnostic[];
 }
 
+/** How long clangd may take to answer `initialize` before it is given up. */
+const INITIALIZE_MS = 30_000;
+
 const SEVERITIES: CDiagnostic['severity'][] = ['error', 'warning', 'information', 'hint'];
 
 /** One clangd process and its LSP session. */
@@ -202,21 +205,27 @@ export class ClangdServer {
     child.stderr.resume();
     const started = new Promise<void>((resolvePromise, reject) => {
       child.once('spawn', () => resolvePromise());
-      child.once('error', reject);
+      child.on('error', reject); // later errors (a failed kill) change nothing: the exit event tells
     });
     await started;
     const server = new ClangdServer(child, new RpcConnection(child));
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await server.rpc.request('initialize', {
+      const hung = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${INITIALIZE_MS / 1000} s`)), INITIALIZE_MS);
+      });
+      await Promise.race([hung, server.rpc.request('initialize', {
         processId: process.pid,
         clientInfo: { name: 'auton' },
         rootUri: pathToFileURL(o.kernelsDir).href,
         capabilities: { textDocument: { publishDiagnostics: { versionSupport: true, relatedInformation: true } } },
-      });
+      })]);
       server.rpc.notify('initialized', {});
     } catch (error) {
       child.kill('SIGKILL');
       throw new Error(`clangd did not initialize: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      clearTimeout(timer);
     }
     return server;
   }
@@ -340,7 +349,7 @@ interface Entry {
   used: number;
 }
 
-/** After this many failed starts in one worktree, clangd is not tried there again. */
+/** After this many starts in one worktree (each crash costs one), clangd is not tried there again. */
 const MAX_STARTS = 3;
 
 /**
