@@ -57,7 +57,7 @@ const CLOSERS: readonly string[] = [
   ' if possible', ', thanks in advance', ' (thanks)', '?!',
 ];
 
-const ARTICLE = /\b(the|a|an) (?=[^{])/g;
+const ARTICLE = /\b(the|a|an) /g;
 
 /** Changes one letter of one plain word of at least 4 letters outside the slots, if any. */
 function typo(text: string, rng: Rng): string {
