@@ -1,6 +1,7 @@
 /** `npm run bench -- <name>`: runs one benchmark and prints its figures. */
 import { resolve } from 'node:path';
 import { benchBoot } from './boot';
+import { benchClangd } from './clangd';
 import { benchKernel } from './kernel';
 import { benchOrchestrator } from './orchestrator';
 import { benchSlm } from './slm';
@@ -10,6 +11,7 @@ import { benchSlmPolicy } from './slmPolicy';
 
 const benches: Record<string, (root: string) => Promise<void>> = {
   boot: benchBoot,
+  clangd: benchClangd,
   kernel: benchKernel,
   orchestrator: benchOrchestrator,
   slm: benchSlm,

@@ -158,6 +158,7 @@ export class Engine {
       }
     }
     await this.integrationQueue.catch(() => undefined);
+    await this.deps.tools.close?.().catch(() => undefined);
     if (this.stopReason) {
       this.status = 'stopped';
       reason = this.stopReason;

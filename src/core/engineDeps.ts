@@ -47,6 +47,8 @@ export interface KernelHarness {
 export interface AgentTools {
   toolsFor(role: RoleId): Tool[];
   runTool(tools: readonly Tool[], name: string, input: unknown, ctx: ToolContext): Promise<ToolResult>;
+  /** Stops what the tools keep running between calls (clangd); the engine calls it when the run ends. */
+  close?(): Promise<void>;
 }
 
 export interface EngineSettings {

@@ -83,6 +83,10 @@ The model learns \`<s>### request: REQUEST\\n### intent: INTENT\\n### answer: AN
 
 Answers are computed from the sources, e.g. "what is 8086:100e?" -> \`8086:100e is Intel Corporation 82540EM Gigabit Ethernet Controller; driver e1000\`.
 
+## Wording variety
+
+Each frame has its first-pass templates plus a second pass written for variety (\`slm/src/data/templates/variety.ts\`: questions, terse fragments, first-person needs and problem reports, object-first word order, other verbs), all split by template as below. Training requests (the \`train\` file only) are also reworded as they are generated (\`slm/src/data/augment.ts\`): about half get a request shape around an imperative ("could you X?", "i need to X", "how do i X?") or an intent-neutral opener or closer ("hey, ...", "... thanks"), some lose their articles, some get one typo in a template word (never in a slot value). Validation, test and paraphrase requests keep their templates' plain wording, so they measure how well the model carries over to templates it never saw. The paraphrase set is drawn first, from its own random stream: changing the training templates does not change it.
+
 ## Counts per intent
 
 ${crossTable('intent', [...INTENTS], (g) => g.example.intent)}

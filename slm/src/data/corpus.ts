@@ -6,6 +6,7 @@
  * the whole dataset (case and punctuation aside). Everything is driven by one seed.
  */
 import { type Example, type Intent, INTENTS } from '../types';
+import { augmentTemplate } from './augment';
 import { ipValues, VALUES } from './entities';
 import { fillTemplate, type Frame, type IntentFrames, type Slots, slotsOf } from './frames';
 import { type Entity, HOLDOUT, type Pools, type Split, SPLITS } from './pools';
@@ -67,9 +68,8 @@ function surface(text: string, rng: Rng): string {
 const dedupeKey = (request: string) => request.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 
 class Sampler {
-  private readonly seen = new Set<string>();
-
-  constructor(private readonly pools: Pools, private readonly rng: Rng) {}
+  /** `seen` is shared by the samplers of one corpus: requests are unique across all files. */
+  constructor(private readonly pools: Pools, private readonly rng: Rng, private readonly seen: Set<string>) {}
 
   /**
    * Up to `count` new examples of one intent from `templates` (grouped by frame) and the
@@ -106,7 +106,9 @@ class Sampler {
       entity = this.rng.pick(entities);
     }
     const slots: Slots = { ...valueSlots(this.rng), ...entity?.slots };
-    const request = surface(fillTemplate(template.text, slots, (n) => this.rng.below(n)), this.rng);
+    // Only training requests are varied: evaluation keeps its templates' own wording.
+    const vary = split === 'train' && pool === 'train' ? (text: string) => augmentTemplate(text, this.rng) : undefined;
+    const request = surface(fillTemplate(template.text, slots, (n) => this.rng.below(n), vary), this.rng);
     const key = dedupeKey(request);
     if (this.seen.has(key)) return null;
     this.seen.add(key);
@@ -140,41 +142,51 @@ function checkFrames(frames: readonly IntentFrames[], pools: Pools): void {
 export function generateCorpus(frames: readonly IntentFrames[], pools: Pools, options: CorpusOptions): Corpus {
   checkFrames(frames, pools);
   const rng = new Rng(options.seed);
-  const sampler = new Sampler(pools, rng);
+  const seen = new Set<string>();
+  // The paraphrase set comes first, from its own random stream: it depends only on the seed, the
+  // paraphrase templates and the test entities, never on the training templates, so changing
+  // those leaves the evaluation set as it was.
+  const paraphraseRng = new Rng(options.seed ^ hash32('paraphrase'));
+  const paraphraseSampler = new Sampler(pools, paraphraseRng, seen);
+  const sampler = new Sampler(pools, rng, seen);
   const templateSplits = new Map<string, Split | 'paraphrase'>();
   const splits: Record<Split, Generated[]> = { train: [], validation: [], test: [] };
   const paraphrase: Generated[] = [];
   const perIntent = (total: number, i: number) => Math.floor(total / INTENTS.length) + (i < total % INTENTS.length ? 1 : 0);
 
   frames.forEach(({ intent, frames: list }, i) => {
-    const bySplit: Record<Split, Map<Frame, Template[]>> = { train: new Map(), validation: new Map(), test: new Map() };
     const paraphrases = new Map<Frame, Template[]>();
+    for (const frame of list) {
+      const ps = frame.paraphrases.map((text, k) => ({ id: `${intent}/${frame.name}/p${k}`, text, frame }));
+      paraphrases.set(frame, ps);
+      for (const t of ps) templateSplits.set(t.id, 'paraphrase');
+    }
+    paraphraseSampler.sample(intent, paraphrases, 'test', 'test', perIntent(options.paraphraseSize, i), paraphrase);
+  });
+  frames.forEach(({ intent, frames: list }, i) => {
+    const bySplit: Record<Split, Map<Frame, Template[]>> = { train: new Map(), validation: new Map(), test: new Map() };
     for (const frame of list) {
       const parts = splitTemplates(intent, frame, options.seed);
       for (const split of SPLITS) {
         bySplit[split].set(frame, parts[split]);
         for (const t of parts[split]) templateSplits.set(t.id, split);
       }
-      const ps = frame.paraphrases.map((text, k) => ({ id: `${intent}/${frame.name}/p${k}`, text, frame }));
-      paraphrases.set(frame, ps);
-      for (const t of ps) templateSplits.set(t.id, 'paraphrase');
     }
     for (const split of SPLITS) {
       const target = perIntent(Math.round(options.size * SPLIT_SHARES[split]), i);
       sampler.sample(intent, bySplit[split], split, split, target, splits[split]);
     }
-    sampler.sample(intent, paraphrases, 'test', 'test', perIntent(options.paraphraseSize, i), paraphrase);
   });
 
   // Shuffle each file so intents interleave, then number the examples.
-  const finish = (list: Generated[], prefix: string): Generated[] => {
-    const shuffled = rng.shuffle(list);
+  const finish = (list: Generated[], prefix: string, by: Rng = rng): Generated[] => {
+    const shuffled = by.shuffle(list);
     shuffled.forEach((g, k) => (g.example.id = `${prefix}-${String(k).padStart(5, '0')}`));
     return shuffled;
   };
   return {
     splits: { train: finish(splits.train, 'train'), validation: finish(splits.validation, 'validation'), test: finish(splits.test, 'test') },
-    paraphrase: finish(paraphrase, 'paraphrase'),
+    paraphrase: finish(paraphrase, 'paraphrase', paraphraseRng),
     templateSplits,
   };
 }

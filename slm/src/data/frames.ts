@@ -39,12 +39,16 @@ export function slotsOf(template: string): string[] {
   return [...template.matchAll(SLOT)].map((m) => m[1] as string);
 }
 
-/** Fills a template: alternatives chosen with `pick`, slots from `slots` (missing = error). */
-export function fillTemplate(template: string, slots: Slots, pick: (n: number) => number): string {
-  const chosen = template.replace(/\[([^\]]*)\]/g, (_m, body: string) => {
+/**
+ * Fills a template: alternatives chosen with `pick`, then `vary` (if given) rewords the result
+ * while its slots are still placeholders, then slots from `slots` (missing = error).
+ */
+export function fillTemplate(template: string, slots: Slots, pick: (n: number) => number, vary?: (text: string) => string): string {
+  const picked = template.replace(/\[([^\]]*)\]/g, (_m, body: string) => {
     const options = body.split('|');
     return options[pick(options.length)] as string;
   });
+  const chosen = vary ? vary(picked.replace(/\s+/g, ' ').trim()) : picked;
   const filled = chosen.replace(SLOT, (_m, name: string) => {
     const value = slots[name];
     if (value === undefined) throw new Error(`template "${template}" uses {${name}}, which its frame does not provide`);

@@ -3,7 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { augmentTemplate } from '../../../slm/src/data/augment';
 import { buildCorpus, type CorpusBuild } from '../../../slm/src/data/build';
+import { generateCorpus } from '../../../slm/src/data/corpus';
 import { buildCatalogue, shortDevice, shortVendor } from '../../../slm/src/data/devices';
 import { moduleName, readModinfo } from '../../../slm/src/data/elfModinfo';
 import { readJsonl, toJsonl } from '../../../slm/src/data/jsonl';
@@ -11,8 +13,11 @@ import { extractModuleTables } from '../../../slm/src/data/kernelPackage';
 import { checkLeakage } from '../../../slm/src/data/leakage';
 import { driversByClass, driversByDevice, parseModulesAlias } from '../../../slm/src/data/modulesAlias';
 import { parsePciIds } from '../../../slm/src/data/pciIds';
+import { buildPools } from '../../../slm/src/data/pools';
+import { Rng } from '../../../slm/src/data/random';
 import { readTar } from '../../../slm/src/data/tar';
 import { ALL_FRAMES } from '../../../slm/src/data/templates';
+import { VARIETY } from '../../../slm/src/data/templates/variety';
 import { type Example, INTENTS } from '../../../slm/src/types';
 import { fixtureKernelModule, fixtureModulesAlias, fixtureModulesOrder, fixturePciIds } from './dataFixtures';
 
@@ -188,6 +193,57 @@ describe('slm data: corpus', () => {
     const requests = all.map((e) => e.request.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim());
     assert.equal(new Set(requests).size, requests.length, 'requests are unique');
     assert.ok(all.every((e) => !/[{}[\]]/.test(e.request.replace(/\[[0-9a-f]{4}:[0-9a-f]{4}\]/, ''))), 'no unfilled template syntax');
+  });
+});
+
+describe('slm data: wording variety', () => {
+  it('rewords templates around their slots, never inside them, the same way for the same seed', () => {
+    const rng = new Rng(3);
+    const outs = Array.from({ length: 400 }, () => augmentTemplate('restart the {service} service', rng, { wrap: 0.6, articles: 0.3, typo: 0.5 }));
+    for (const out of outs) assert.equal(out.match(/\{[a-z]+\}/gi)?.join(), '{service}', out);
+    assert.ok(new Set(outs).size > 60, `only ${new Set(outs).size} wordings`);
+    assert.ok(outs.some((o) => /^(could|can) you restart/.test(o)), 'imperatives get request shapes');
+    assert.ok(outs.some((o) => o.includes('restart {service}')), 'articles get dropped');
+    const again = new Rng(3);
+    assert.deepEqual(Array.from({ length: 400 }, () => augmentTemplate('restart the {service} service', again, { wrap: 0.6, articles: 0.3, typo: 0.5 })), outs);
+    // Questions and statements keep their words; only intent-neutral openers/closers are added.
+    const q = new Rng(5);
+    for (let i = 0; i < 200; i++) assert.ok(augmentTemplate('what is {id}?', q, { wrap: 1, articles: 0, typo: 0 }).includes('what is {id}?'));
+  });
+
+  it('varies training requests only: evaluation files keep their templates\' own wording', () => {
+    const built = buildCorpus(inputs, { size: 1200, paraphraseSize: 120, seed: 7 });
+    const opener = /^(hey|hi|hello|ok|um|hmm|yo|btw|alright|right|sorry|quick question|question|excuse me|could you|can you|pls|kindly)\b/i;
+    const { train, validation, test } = built.corpus.splits;
+    const share = (list: typeof train) => list.filter((g) => opener.test(g.example.request)).length / list.length;
+    assert.ok(share(train) > 0.1, `train: ${share(train)}`);
+    // Evaluation requests start that way only where a template itself does.
+    const startsSo = (id: string) => ALL_FRAMES.some((f) => f.frames.some((fr) => fr.templates.some((t, i) => `${f.intent}/${fr.name}/${i}` === id && opener.test(t))));
+    for (const g of [...validation, ...test]) {
+      if (opener.test(g.example.request)) assert.ok(startsSo(g.example.template), g.example.request);
+    }
+  });
+
+  it('draws the paraphrase set independently of the training templates', () => {
+    const pci = parsePciIds(inputs.pciIds);
+    const pools = buildPools(pci, buildCatalogue(pci, parseModulesAlias(inputs.modulesAlias), inputs.modulesOrder), 7);
+    const options = { size: 1200, paraphraseSize: 120, seed: 7 };
+    const fewer = ALL_FRAMES.map(({ intent, frames }) => ({ intent, frames: frames.map((f) => ({ ...f, templates: f.templates.slice(0, 6) })) }));
+    const a = generateCorpus(ALL_FRAMES, pools, options);
+    const b = generateCorpus(fewer, pools, options);
+    assert.equal(toJsonl(b.paraphrase.map((g) => g.example)), toJsonl(a.paraphrase.map((g) => g.example)));
+    assert.notEqual(toJsonl(b.splits.train.map((g) => g.example)), toJsonl(a.splits.train.map((g) => g.example)));
+  });
+
+  it('adds variety templates to every frame, none repeating a frame\'s own template or paraphrase', () => {
+    for (const { intent, frames } of ALL_FRAMES) {
+      for (const f of frames) {
+        const extra = VARIETY[`${intent}/${f.name}`] ?? [];
+        assert.ok(extra.length >= 5, `${intent}/${f.name} has ${extra.length} variety templates`);
+        assert.equal(new Set(f.templates).size, f.templates.length, `${intent}/${f.name} repeats a template`);
+        for (const p of f.paraphrases) assert.ok(!f.templates.includes(p), p);
+      }
+    }
   });
 });
 
