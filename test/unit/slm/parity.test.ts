@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { encodeLlamaGguf } from '../../../slm/src/gguf/llamaModel';
 import { formatPrompt } from '../../../slm/src/model/prompt';
 import { openAuton } from '../../../slm/src/runtime/auton';
+import { compareGreedy } from '../../../slm/src/runtime/greedyParity';
 import { openLlamaCpp } from '../../../slm/src/runtime/llamacpp';
 import type { GgmlTypeName } from '../../../slm/src/quant/tensorTypes';
 import { SpmTokenizer } from '../../../slm/src/tokenizer/spm';
@@ -100,7 +101,10 @@ describe('slm parity: llama.cpp (node-llama-cpp 3.21.1) and AUTON decode the sam
       for (const request of requests) {
         const prompt = ours.encode(formatPrompt(request), { bos: true });
         assert.deepEqual([llama.info.tokenizer.bos, ...llama.tokenize(formatPrompt(request))], prompt, request);
-        assert.deepEqual(await llama.generate(prompt, 48), auton.generate(prompt, 48), request);
+        // Token for token, except a parting at a proven near-tie of the logits (greedyParity.ts).
+        const c = compareGreedy(prompt, await llama.generate(prompt, 48), auton.generate(prompt, 48), llama.info.tokenizer.eos,
+          (ids) => auton.logits(ids).at(-1)!);
+        assert.ok(c.error === undefined, `${request}: ${c.error}`);
       }
     } finally {
       await llama.dispose();
