@@ -149,7 +149,9 @@ static const char *const intent_names[] = {
 	"TROUBLESHOOT",
 };
 
-static int classify(struct slm_neural *m)
+/* Runs fn on every non-blank line of stdin, trimmed (classify and policy read
+ * requests one per line, as `auton slm classify` does). */
+static int for_each_request(struct slm_neural *m, void (*fn)(struct slm_neural *, const char *, int), int arg)
 {
 	size_t size;
 	unsigned char *input = read_all(stdin, &size);
@@ -166,24 +168,30 @@ static int classify(struct slm_neural *m)
 		while (end > line && (end[-1] == ' ' || (end[-1] >= '\t' && end[-1] <= '\r')))
 			*--end = 0;
 		if (*line) {
-			char text[128];
-			int ppm;
-			int intent = slm_neural_classify_detail(m, line, &ppm, text, sizeof(text));
-			fputs("{\"request\":", stdout);
-			json_string(stdout, line);
-			fputs(",\"intent\":", stdout);
-			if (intent >= 0 && intent < (int)(sizeof(intent_names) / sizeof(intent_names[0])))
-				json_string(stdout, intent_names[intent]);
-			else
-				fputs("null", stdout);
-			printf(",\"confidence\":%d.%06d,\"text\":", ppm / 1000000, ppm % 1000000);
-			json_string(stdout, text);
-			fputs("}\n", stdout);
+			fn(m, line, arg);
 		}
 		line = nl ? nl + 1 : NULL;
 	}
 	free(input);
 	return 0;
+}
+
+static void classify_line(struct slm_neural *m, const char *line, int arg)
+{
+	(void)arg;
+	char text[128];
+	int ppm;
+	int intent = slm_neural_classify_detail(m, line, &ppm, text, sizeof(text));
+	fputs("{\"request\":", stdout);
+	json_string(stdout, line);
+	fputs(",\"intent\":", stdout);
+	if (intent >= 0 && intent < (int)(sizeof(intent_names) / sizeof(intent_names[0])))
+		json_string(stdout, intent_names[intent]);
+	else
+		fputs("null", stdout);
+	printf(",\"confidence\":%d.%06d,\"text\":", ppm / 1000000, ppm % 1000000);
+	json_string(stdout, text);
+	fputs("}\n", stdout);
 }
 
 static void milli_json(FILE *out, int milli)
@@ -198,56 +206,36 @@ static const char *intent_name(int intent)
 
 /* What the kernel's slm_classify_by decides with the model loaded: the same
  * calls (slm_neural_classify, slm_policy_decide) on the same sources. */
-static int policy(struct slm_neural *m, int min_milli)
+static void policy_line(struct slm_neural *m, const char *line, int min_milli)
 {
-	size_t size;
-	unsigned char *input = read_all(stdin, &size);
-	input = realloc(input, size + 1);
-	input[size] = 0;
-	char *line = (char *)input;
-	while (line && *line) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = 0;
-		char *end = line + strlen(line);
-		while (*line == ' ' || (*line >= '\t' && *line <= '\r'))
-			line++;
-		while (end > line && (end[-1] == ' ' || (end[-1] >= '\t' && end[-1] <= '\r')))
-			*--end = 0;
-		if (*line) {
-			int n_milli = 0, r_milli = 0, milli = 0, by = 0;
-			int n_intent = slm_neural_classify(m, line, &n_milli);
-			int32_t scores[SLM_INTENT_COUNT];
-			int r_intent = slm_rules_classify(line, &r_milli, scores);
-			int matched = 0;
-			for (int i = 0; i < SLM_INTENT_COUNT; i++)
-				matched |= scores[i] > 0;
-			int intent = slm_policy_decide(n_intent, n_milli, min_milli, line, &milli, &by);
-			fputs("{\"request\":", stdout);
-			json_string(stdout, line);
-			fputs(",\"intent\":", stdout);
-			json_string(stdout, intent_name(intent));
-			fputs(",\"confidence\":", stdout);
-			milli_json(stdout, milli);
-			fputs(",\"by\":", stdout);
-			json_string(stdout, slm_decider_name(by));
-			fputs(",\"neural\":{\"intent\":", stdout);
-			if (intent_name(n_intent))
-				json_string(stdout, intent_name(n_intent));
-			else
-				fputs("null", stdout);
-			fputs(",\"confidence\":", stdout);
-			milli_json(stdout, n_milli);
-			fputs("},\"rules\":{\"intent\":", stdout);
-			json_string(stdout, intent_name(r_intent));
-			fputs(",\"confidence\":", stdout);
-			milli_json(stdout, r_milli);
-			fputs(matched ? ",\"matched\":true}}\n" : ",\"matched\":false}}\n", stdout);
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-	free(input);
-	return 0;
+	int n_milli = 0, r_milli = 0, milli = 0, by = 0;
+	int n_intent = slm_neural_classify(m, line, &n_milli);
+	int32_t scores[SLM_INTENT_COUNT];
+	int r_intent = slm_rules_classify(line, &r_milli, scores);
+	int matched = 0;
+	for (int i = 0; i < SLM_INTENT_COUNT; i++)
+		matched |= scores[i] > 0;
+	int intent = slm_policy_decide(n_intent, n_milli, min_milli, line, &milli, &by);
+	fputs("{\"request\":", stdout);
+	json_string(stdout, line);
+	fputs(",\"intent\":", stdout);
+	json_string(stdout, intent_name(intent));
+	fputs(",\"confidence\":", stdout);
+	milli_json(stdout, milli);
+	fputs(",\"by\":", stdout);
+	json_string(stdout, slm_decider_name(by));
+	fputs(",\"neural\":{\"intent\":", stdout);
+	if (intent_name(n_intent))
+		json_string(stdout, intent_name(n_intent));
+	else
+		fputs("null", stdout);
+	fputs(",\"confidence\":", stdout);
+	milli_json(stdout, n_milli);
+	fputs("},\"rules\":{\"intent\":", stdout);
+	json_string(stdout, intent_name(r_intent));
+	fputs(",\"confidence\":", stdout);
+	milli_json(stdout, r_milli);
+	fputs(matched ? ",\"matched\":true}}\n" : ",\"matched\":false}}\n", stdout);
 }
 
 static double now(void)
@@ -314,9 +302,9 @@ int main(int argc, char **argv)
 		usage("the text argument is missing");
 	struct slm_neural *m = load(model);
 	if (strcmp(cmd, "classify") == 0)
-		return classify(m);
+		return for_each_request(m, classify_line, 0);
 	if (strcmp(cmd, "policy") == 0)
-		return policy(m, (int)min_milli);
+		return for_each_request(m, policy_line, (int)min_milli);
 	if (strcmp(cmd, "bench") == 0)
 		return bench(m, tokens);
 	if (tok) {
