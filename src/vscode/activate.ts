@@ -31,6 +31,8 @@ export interface AutonApi {
   readonly review: ReviewController | undefined;
   /** clangd for kernels/: whether it runs, and why not. */
   readonly clangd: ClangdLauncher;
+  /** Where VS Code writes the extension's log channels (one `<name>.log` per channel). */
+  readonly logDir: string;
 }
 
 function logConfig(log: vscode.LogOutputChannel, result: ConfigResult): void {
@@ -113,5 +115,6 @@ export function activateAuton(context: vscode.ExtensionContext): AutonApi {
     statusBar,
     review,
     clangd,
+    logDir: context.logUri.fsPath,
   };
 }

@@ -4,19 +4,25 @@
  * development, and the suites' mocha result comes back through `window.codeAutomationExit`.
  * Prints the suites' output, the extension's activation time and the wall time; exits with
  * mocha's status. code-server and Chromium are stopped whatever happens.
+ *
+ * Suites drive the workbench UI through this harness (see ./uiBridge.ts): they log a request,
+ * the harness plays it with playwright (type into the quick input, click a notification's
+ * button, take a screenshot into test-results/screenshots/) and writes the answer to a file.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { deadline, ensureCodeServer, launchChromium, log, ROOT, scratch, startCodeServer, type CodeServer } from './codeServer';
+import { playUiRequest, resetScreenshots, SCREENSHOTS, UI_REQUEST } from './uiBridge';
 
 const SUITE_INDEX = join(ROOT, 'out', 'test', 'extension', 'suite', 'index.js');
-const TIMEOUT_MS = 240_000;
+const TIMEOUT_MS = 480_000;
 
 async function main(): Promise<number> {
   ensureCodeServer();
   const started = Date.now();
   const run = scratch('extension-run');
+  resetScreenshots();
   const workspace = join(run, 'workspace');
   mkdirSync(workspace);
   writeFileSync(join(workspace, 'README.md'), 'Scratch workspace for the AUTON extension tests.\n');
@@ -34,6 +40,11 @@ async function main(): Promise<number> {
     });
     page.on('console', (message) => {
       const text = message.text();
+      const request = UI_REQUEST.exec(text);
+      if (request) {
+        void playUiRequest(page, request[1]!);
+        return;
+      }
       const measured = /AUTON activation time: ([\d.]+ ms)/.exec(text);
       if (measured) {
         activation = measured[1];
@@ -57,6 +68,7 @@ async function main(): Promise<number> {
     await browser?.close().catch((error: Error) => log(`closing Chromium: ${error.message}`));
     await server?.stop();
     log(`activation time in the extension host: ${activation ?? 'not reported'}`);
+    log(`screenshots in ${SCREENSHOTS}`);
     log(`test:extension wall time (without the one-time install): ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
 }

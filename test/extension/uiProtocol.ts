@@ -1,0 +1,36 @@
+/**
+ * What an extension test suite asks the harness to do in the workbench page, and the answer.
+ * A suite logs `[auton-ui]<<{json}>>`; the harness plays the steps in order with playwright and
+ * writes the answer as JSON to `reply` (a file under .test-tmp/). No imports: both sides load it.
+ */
+export type UiStep =
+  /** Waits until an element matching `selector` (and holding `text`) is visible. */
+  | { waitFor: string; text?: string; timeoutMs?: number }
+  /** Clicks the first visible element matching `selector` (and holding `text`). */
+  | { click: string; text?: string }
+  /** Types into whatever has the focus. */
+  | { type: string }
+  /** Presses a key, e.g. "Enter", "Escape". */
+  | { press: string }
+  /** Waits a moment (the UI settling after typing). */
+  | { sleepMs: number }
+  /** The inner text of the first element matching `selector`, added to the answer's `texts`. */
+  | { textOf: string }
+  /** A PNG of the page, or of the first element matching `selector`, in test-results/screenshots/. */
+  | { screenshot: string; selector?: string };
+
+export interface UiRequest {
+  readonly id: string;
+  readonly reply: string;
+  readonly steps: readonly UiStep[];
+}
+
+export interface UiAnswer {
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly texts: string[];
+  readonly screenshots: string[];
+}
+
+export const UI_REQUEST_PREFIX = '[auton-ui]<<';
+export const UI_REQUEST_SUFFIX = '>>';
