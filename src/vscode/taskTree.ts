@@ -38,12 +38,20 @@ const LOOKS: Readonly<Record<string, StatusLook>> = {
   merged: { label: 'merged', icon: 'git-merge', color: 'testing.iconPassed' },
   failed: { label: 'failed', icon: 'error', color: 'testing.iconFailed' },
   blocked: { label: 'blocked', icon: 'circle-slash', color: 'problemsWarningIcon.foreground' },
+  interrupted: { label: 'interrupted', icon: 'debug-pause', color: 'problemsWarningIcon.foreground' },
   // runs
   running: { label: 'running', icon: 'sync~spin', color: 'charts.blue' },
   succeeded: { label: 'succeeded', icon: 'pass', color: 'testing.iconPassed' },
   stopped: { label: 'stopped', icon: 'debug-stop', color: 'problemsWarningIcon.foreground' },
   unreadable: { label: 'unreadable', icon: 'warning', color: 'problemsWarningIcon.foreground' },
 };
+
+const ACTIVE = new Set(['developing', 'reviewing', 'awaiting-user', 'testing', 'integrating']);
+
+/** A task of a run that ended while the task was at work shows as interrupted (resume picks it up). */
+function taskStatus(run: RunSnapshot, task: TaskSnapshot): string {
+  return ACTIVE.has(task.status) && (run.status === 'stopped' || run.status === 'failed') ? 'interrupted' : task.status;
+}
 
 export function statusLook(status: string): StatusLook {
   return LOOKS[status] ?? { label: status, icon: 'circle-outline' };
@@ -167,7 +175,8 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
         const { run } = node;
         const state = run.tasks.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None;
         const item = new vscode.TreeItem(run.goal, state);
-        item.id = `${node.root}#${run.id}`;
+        // A new id once the plan is in, so VS Code shows the run expanded (it remembers per id).
+        item.id = `${node.root}#${run.id}${run.tasks.length > 0 ? '#planned' : ''}`;
         const merged = run.tasks.filter((t) => t.status === 'merged').length;
         const parts = [statusLook(run.status).label];
         if (run.tasks.length > 0) parts.push(`${merged}/${run.tasks.length} merged`);
@@ -183,13 +192,14 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
         const { run, task } = node;
         const item = new vscode.TreeItem(task.title);
         item.id = `${node.root}#${run.id}/${task.id}`;
-        const agent = task.role === undefined ? undefined : (this.live?.agentName(run.id, task.role, task.id) ?? task.role);
-        item.description = [statusLook(task.status).label, agent, task.costUsd === undefined ? undefined : formatUsd(task.costUsd)]
+        const agent = task.role === undefined || run.status !== 'running' ? undefined : (this.live?.agentName(run.id, task.role, task.id) ?? task.role);
+        const status = taskStatus(run, task);
+        item.description = [statusLook(status).label, agent, task.costUsd === undefined ? undefined : formatUsd(task.costUsd)]
           .filter((p) => p !== undefined)
           .join(' · ');
         item.tooltip = this.taskTooltip(node);
-        item.iconPath = statusIcon(task.status);
-        item.contextValue = `auton.task.${task.status}`;
+        item.iconPath = statusIcon(status);
+        item.contextValue = `auton.task.${status}`;
         item.command = { command: COMMANDS.showTaskLog, title: 'Show Log', arguments: [node] };
         return item;
       }
@@ -228,7 +238,8 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<TaskTreeNode>, 
     const { task } = node;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${escape(task.title)}** \`${task.id}\`\n\n`);
-    const facts = [`$(${statusLook(task.status).icon}) ${statusLook(task.status).label}`];
+    const look = statusLook(taskStatus(node.run, task));
+    const facts = [`$(${look.icon}) ${look.label}`];
     if (task.role !== undefined) facts.push(this.live?.agentName(node.run.id, task.role, task.id) ?? task.role);
     if (task.attempts !== undefined && task.attempts > 0) facts.push(`attempt ${task.attempts}`);
     if (task.costUsd !== undefined) facts.push(`${formatUsd(task.costUsd)} so far`);

@@ -34,7 +34,7 @@ async function main(): Promise<number> {
     server = await startCodeServer({ userData: join(run, 'user-data'), extensions: join(run, 'extensions'), home: run });
     log(`code-server on port ${server.port}`);
     browser = await launchChromium();
-    const page = await browser.newPage();
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const exitCode = new Promise<number>((resolveExit) => {
       void page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
     });

@@ -32,6 +32,14 @@ async function play(page: Page, step: UiStep, answer: UiAnswer): Promise<void> {
     await page.keyboard.type(step.type, { delay: 5 });
   } else if ('press' in step) {
     await page.keyboard.press(step.press);
+  } else if ('widen' in step) {
+    const box = await target(page, step.widen).boundingBox({ timeout: 10_000 });
+    if (box === null) throw new Error(`${step.widen} is not on screen`);
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width + 1, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width + 1 + step.by, y, { steps: 8 });
+    await page.mouse.up();
   } else if ('sleepMs' in step) {
     await page.waitForTimeout(step.sleepMs);
   } else if ('textOf' in step) {

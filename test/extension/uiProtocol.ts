@@ -12,6 +12,8 @@ export type UiStep =
   | { type: string }
   /** Presses a key, e.g. "Enter", "Escape". */
   | { press: string }
+  /** Drags the right edge (the sash) of the element matching `selector` by `by` pixels. */
+  | { widen: string; by: number }
   /** Waits a moment (the UI settling after typing). */
   | { sleepMs: number }
   /** The inner text of the first element matching `selector`, added to the answer's `texts`. */

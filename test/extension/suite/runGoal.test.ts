@@ -111,6 +111,8 @@ describe('Run Goal in code-server against the scripted model server', function (
     delete process.env.ANTHROPIC_API_KEY;
     process.env.ANTHROPIC_BASE_URL = server.url;
     await vscode.commands.executeCommand('workbench.view.extension.auton');
+    // A wider side bar, so the screenshots show the agents and costs beside the tasks.
+    await ui([{ waitFor: UI.sidebar, text: 'AUTON' }, { widen: UI.sidebar, by: 260 }]);
   });
 
   after(async () => {
@@ -170,7 +172,11 @@ describe('Run Goal in code-server against the scripted model server', function (
         { press: 'Enter' },
       ]);
       await until('the tree shows the task being developed', () => seen.includes('developing'), 60_000);
-      await ui([{ screenshot: 'tree-1-running' }, { screenshot: 'tree-1-running-sidebar', selector: UI.sidebar }]);
+      await ui([
+        { waitFor: UI.treeRow, text: 'running · Developer 1' },
+        { screenshot: 'tree-1-running' },
+        { screenshot: 'tree-1-running-sidebar', selector: UI.sidebar },
+      ]);
       const outcome = await running;
       assert.ok(outcome, 'the run ran');
       assert.equal(outcome.status, 'succeeded', outcome.reason);
@@ -197,11 +203,15 @@ describe('Run Goal in code-server against the scripted model server', function (
 
       // The model picked by default in the quick pick is the one the agents used.
       assert.ok(server.requests.length > 0 && server.requests.every((r) => r.model === 'claude-sonnet-4-6'));
-      assert.ok(server.requests.every((r) => r.headers['x-api-key'] === KEY), 'the key from secret storage');
+      // The SDK sends the key as x-api-key or as a bearer token, depending on its form.
+      const keys = [...new Set(server.requests.map((r) => String(r.headers['x-api-key'] ?? r.headers.authorization).replace(/^Bearer /, '')))];
+      assert.deepEqual(keys, [KEY], 'the key from secret storage');
 
       assert.ok(outcome.usage.usd > 0);
       assert.match(api.statusBar.text, /^\$\(pass\) AUTON succeeded · \$0\.\d{4}$/);
       const page = await ui([
+        { waitFor: UI.treeRow, text: 'succeeded · 1/1 merged' },
+        { waitFor: UI.treeRow, text: 'implement hello-lib' },
         { screenshot: 'tree-2-merged-sidebar', selector: UI.sidebar },
         { screenshot: 'tree-2-merged' },
         { textOf: UI.statusBar },
@@ -243,7 +253,7 @@ describe('Run Goal in code-server against the scripted model server', function (
     await until('the tree shows the run stopped', () => runNode(runId)?.run.status === 'stopped', 10_000);
     assert.equal(api.taskTree.getTreeItem(runNode(runId)!).contextValue, 'auton.run.stopped');
     assert.match(api.statusBar.text, /AUTON stopped · \$0\.\d{4}$/);
-    await ui([{ screenshot: 'tree-3-stopped-sidebar', selector: UI.sidebar }]);
+    await ui([{ waitFor: UI.treeRow, text: 'stopped · 0/1 merged' }, { screenshot: 'tree-3-stopped-sidebar', selector: UI.sidebar }]);
 
     stopMe = 'junk';
     const failed = await vscode.commands.executeCommand<RunOutcome | undefined>(COMMANDS.resumeRun, runId);
@@ -258,14 +268,14 @@ describe('Run Goal in code-server against the scripted model server', function (
     const shown = api.runs.notifications().at(-1);
     assert.equal(shown?.severity, 'error');
     assert.match(shown?.message ?? '', new RegExp(`run ${runId} failed: stop-me: developer: `));
-    await ui([{ screenshot: 'tree-4-failed-sidebar', selector: UI.sidebar }]);
+    await ui([{ waitFor: UI.treeRow, text: 'failed · ' }, { screenshot: 'tree-4-failed-sidebar', selector: UI.sidebar }]);
 
     stopMe = 'work';
     const retried = await vscode.commands.executeCommand<RunOutcome | undefined>(COMMANDS.retryTask, taskNode(runId, 'stop-me'));
     assert.equal(retried?.status, 'succeeded', retried?.reason);
     await until('the tree shows the retried task merged', () => taskNode(runId, 'stop-me')?.task.status === 'merged', 10_000);
     assert.ok(new RunLog(root, runId).read().some((e) => e.type === 'task.retry' && e.task === 'stop-me'));
-    await ui([{ screenshot: 'tree-5-retried-sidebar', selector: UI.sidebar }]);
+    await ui([{ waitFor: UI.treeRow, text: 'succeeded · 1/1 merged · $' }, { screenshot: 'tree-5-retried-sidebar', selector: UI.sidebar }]);
   });
 
   it('runs one role alone on a prompt, its lines in its own output channel', async () => {

@@ -33,5 +33,6 @@ export const UI = {
   toast: '.notifications-toasts .notification-toast',
   toastButton: '.notifications-toasts .notification-toast .monaco-button',
   sidebar: '.part.sidebar',
+  treeRow: '.part.sidebar .monaco-list-row',
   statusBar: '.part.statusbar',
 } as const;
