@@ -28,6 +28,10 @@ async function play(page: Page, step: UiStep, answer: UiAnswer): Promise<void> {
     await target(page, step.waitFor, step.text).waitFor({ state: 'visible', timeout: step.timeoutMs ?? 20_000 });
   } else if ('click' in step) {
     await target(page, step.click, step.text).click({ timeout: 10_000 });
+  } else if ('rightClick' in step) {
+    await target(page, step.rightClick, step.text).click({ button: 'right', timeout: 10_000 });
+  } else if ('hover' in step) {
+    await target(page, step.hover, step.text).hover({ timeout: 10_000 });
   } else if ('type' in step) {
     await page.keyboard.type(step.type, { delay: 5 });
   } else if ('press' in step) {

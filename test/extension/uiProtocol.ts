@@ -8,6 +8,10 @@ export type UiStep =
   | { waitFor: string; text?: string; timeoutMs?: number }
   /** Clicks the first visible element matching `selector` (and holding `text`). */
   | { click: string; text?: string }
+  /** Right-clicks it (a context menu). */
+  | { rightClick: string; text?: string }
+  /** Moves the mouse onto it (a tooltip). */
+  | { hover: string; text?: string }
   /** Types into whatever has the focus. */
   | { type: string }
   /** Presses a key, e.g. "Enter", "Escape". */

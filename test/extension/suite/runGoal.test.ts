@@ -215,7 +215,13 @@ describe('Run Goal in code-server against the scripted model server', function (
         { screenshot: 'tree-2-merged-sidebar', selector: UI.sidebar },
         { screenshot: 'tree-2-merged' },
         { textOf: UI.statusBar },
+        { hover: UI.treeRow, text: 'implement hello-lib' },
+        { waitFor: UI.hover, text: 'Acceptance criteria' },
+        { textOf: UI.hover },
+        { screenshot: 'tree-2-tooltip' },
+        { press: 'Escape' },
       ]);
+      assert.match(page.texts[1] ?? '', /ktest:hello_lib_works passes[\s\S]*Last result: integrator gate passed: merged cleanly/);
       assert.match(page.texts[0] ?? '', /AUTON succeeded · \$0\.\d{4}/);
 
       for (const name of ['Manager', 'Architect', 'Developer 1', 'Reviewer', 'Integrator']) {
@@ -236,7 +242,7 @@ describe('Run Goal in code-server against the scripted model server', function (
     }
   });
 
-  it('stops a run, resumes it, and retries its failed task from the tree', async () => {
+  it('stops a run, resumes it, retries its failed task from the tree, and takes a rejection and an acceptance there', async () => {
     stopMe = 'hang';
     const running = vscode.commands.executeCommand<RunOutcome | undefined>(COMMANDS.runGoal, { goal: 'stop and resume a small task', model: MODEL, arch: 'riscv64' });
     await until('the developer is at work on stop-me', () => {
@@ -270,9 +276,43 @@ describe('Run Goal in code-server against the scripted model server', function (
     assert.match(shown?.message ?? '', new RegExp(`run ${runId} failed: stop-me: developer: `));
     await ui([{ waitFor: UI.treeRow, text: 'failed · ' }, { screenshot: 'tree-4-failed-sidebar', selector: UI.sidebar }]);
 
+    // Retry from the task's context menu in the page, this time with the last word to the user.
     stopMe = 'work';
-    const retried = await vscode.commands.executeCommand<RunOutcome | undefined>(COMMANDS.retryTask, taskNode(runId, 'stop-me'));
+    const settings = vscode.workspace.getConfiguration('auton');
+    await settings.update('reviewMode', 'human', vscode.ConfigurationTarget.Workspace);
+    await until('human review mode is seen', () => api.config().config.reviewMode === 'human', 10_000);
+    await ui([
+      { rightClick: UI.treeRow, text: 'implement stop-me' },
+      { waitFor: UI.menuItem, text: 'Retry Task' },
+      { screenshot: 'tree-4-context-menu' },
+      { click: UI.menuItem, text: 'Retry Task' },
+    ]);
+    await until('the retry resumes the run', () => api.runs.current?.runId === runId, 15_000);
+    const done = api.runs.current!.done;
+    try {
+      await until('the change waits for the user', () => taskNode(runId, 'stop-me')?.task.status === 'awaiting-user');
+      assert.equal(api.taskTree.getTreeItem(taskNode(runId, 'stop-me')!).contextValue, 'auton.task.awaiting-user');
+      await ui([
+        { waitFor: UI.treeRow, text: 'awaiting your review' },
+        { rightClick: UI.treeRow, text: 'implement stop-me' },
+        { waitFor: UI.menuItem, text: 'Reject with Feedback' },
+        { screenshot: 'tree-6-review-menu' },
+        { click: UI.menuItem, text: 'Reject with Feedback' },
+        { waitFor: UI.quickInput, text: 'Reject with Feedback' },
+        { type: 'call the value HELLO_VALUE' },
+        { press: 'Enter' },
+      ]);
+      await until('the developer gets the feedback', () =>
+        server.requests.some((r) => roleOf(r) === 'developer' && promptOf(r).includes('The user rejected the change: call the value HELLO_VALUE')));
+      await until('the reworked change waits for the user', () => taskNode(runId, 'stop-me')?.task.status === 'awaiting-user');
+      assert.equal(await vscode.commands.executeCommand(COMMANDS.acceptTask, taskNode(runId, 'stop-me')), true);
+    } finally {
+      await settings.update('reviewMode', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    const retried = await done;
     assert.equal(retried?.status, 'succeeded', retried?.reason);
+    const decisions = new RunLog(root, runId).read().filter((e) => e.type === 'decision').map((e) => [e.accept, e.comment]);
+    assert.deepEqual(decisions, [[false, 'call the value HELLO_VALUE'], [true, '']]);
     await until('the tree shows the retried task merged', () => taskNode(runId, 'stop-me')?.task.status === 'merged', 10_000);
     assert.ok(new RunLog(root, runId).read().some((e) => e.type === 'task.retry' && e.task === 'stop-me'));
     await ui([{ waitFor: UI.treeRow, text: 'succeeded · 1/1 merged · $' }, { screenshot: 'tree-5-retried-sidebar', selector: UI.sidebar }]);

@@ -34,5 +34,7 @@ export const UI = {
   toastButton: '.notifications-toasts .notification-toast .monaco-button',
   sidebar: '.part.sidebar',
   treeRow: '.part.sidebar .monaco-list-row',
+  hover: '.monaco-hover',
+  menuItem: '.context-view .monaco-menu .action-item',
   statusBar: '.part.statusbar',
 } as const;
