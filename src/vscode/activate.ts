@@ -59,7 +59,9 @@ export function activateAuton(context: vscode.ExtensionContext): AutonApi {
   } catch (error) {
     log.warn(`inline review unavailable (${(error as Error).message}); human review mode uses the task tree's Accept / Reject`);
   }
-  const runs = new RunController({ extension: context, log, tree, channels, statusBar, logDocs, review });
+  const runs = new RunController({
+    extension: context, log, tree, channels, statusBar, logDocs, review, engineBundle: context.asAbsolutePath('dist/engine.js'),
+  });
   const treeView = vscode.window.createTreeView(TASKS_VIEW, { treeDataProvider: tree, showCollapseAll: true });
   tree.isVisible = () => treeView.visible;
   const arch = () => current.config.kernel.arch;

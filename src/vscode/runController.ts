@@ -8,21 +8,20 @@
  * happen. One run at a time per window.
  */
 import * as vscode from 'vscode';
-import { AGENTS, runAgent } from '../agents';
 import type { AgentOutcome } from '../agents/agentLoop';
 import { ARCH_CHOICES, formatProblem, type AutonConfig, type ConfigLayer, type ConfigResult } from '../core/config';
-import { Engine, type RunOutcome } from '../core/engine';
+import type { Engine, RunOutcome } from '../core/engine';
 import type { EngineDeps } from '../core/engineDeps';
 import { ROLES, type RoleId } from '../core/roles';
 import { newRunId, RunLog } from '../core/runLog';
 import { listRuns } from '../core/runStore';
-import { createEngineDeps } from '../core/wiring';
 import { ARCHES, type Arch } from '../kernel/arches';
 import { checkToolchain } from '../kernel/toolchain';
 import { DEFAULT_PRICES } from '../llm/pricing';
 import { formatModelRef, parseModelRef, type ProviderId } from '../llm/providers';
 import { getApiKey } from './apiKeys';
 import { COMMANDS } from './contributions';
+import type * as EngineModule from './engineBundle';
 import type { AgentChannels } from './outputChannels';
 import type { Decision, ReviewController } from './review';
 import { classifyRunProblem, toolchainText, type RunProblem } from './runErrors';
@@ -66,6 +65,8 @@ export interface RunControllerDeps {
   readonly statusBar: AutonStatusBar;
   readonly logDocs: RunLogDocuments;
   readonly review: ReviewController | undefined;
+  /** dist/engine.js: the engine, loaded at the first run. */
+  readonly engineBundle: string;
 }
 
 export class RunController implements vscode.Disposable {
@@ -84,6 +85,12 @@ export class RunController implements vscode.Disposable {
   get current(): { runId: string; root: string; done: Promise<RunOutcome | undefined> } | undefined {
     const live = this.live;
     return live === undefined ? undefined : { runId: live.engine.id, root: live.root, done: live.done };
+  }
+
+  private engine(): typeof EngineModule {
+    // Loaded here, not imported: the engine is its own bundle, read only when a run starts.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(this.d.engineBundle) as typeof EngineModule;
   }
 
   notifications(): readonly ShownNotification[] {
@@ -165,6 +172,7 @@ export class RunController implements vscode.Disposable {
       return undefined;
     }
     let progressLine: (line: string) => void = () => undefined;
+    const { createEngineDeps, Engine } = this.engine();
     let deps: EngineDeps;
     try {
       deps = await createEngineDeps({
@@ -332,6 +340,7 @@ export class RunController implements vscode.Disposable {
     const config = this.configFor();
     if (config === undefined) return undefined;
     const channel = this.d.channels.roleChannel(role);
+    const { createEngineDeps, runAgent, AGENTS } = this.engine();
     let deps: EngineDeps;
     try {
       deps = await createEngineDeps({
