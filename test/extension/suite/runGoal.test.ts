@@ -146,6 +146,30 @@ describe('Run Goal in code-server against the scripted model server', function (
     await until('the key typed after the button is stored', async () => (await api.getApiKey('anthropic')) === KEY, 15_000);
   });
 
+  it('without the kernel toolchain, says what is missing and shows the install command', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = join(root, 'no-tools-here');
+    try {
+      const result = await vscode.commands.executeCommand(COMMANDS.runGoal, { goal: 'add a hello library', model: MODEL, arch: 'riscv64' });
+      assert.equal(result, undefined);
+    } finally {
+      process.env.PATH = path;
+    }
+    const shown = api.runs.notifications().at(-1);
+    assert.match(shown?.message ?? '', /the kernel toolchain is missing make, clang, ld\.lld, llvm-objcopy, qemu-system-riscv64/);
+    assert.deepEqual(shown?.buttons, ['Show install command']);
+    await ui([
+      { waitFor: UI.toast, text: 'the kernel toolchain is missing' },
+      { click: UI.toastButton, text: 'Show install command' },
+      { waitFor: '.part.editor .view-lines', text: 'sudo apt-get install' },
+      { screenshot: 'toolchain-install-command' },
+    ]);
+    const doc = vscode.window.activeTextEditor?.document;
+    assert.match(doc?.getText() ?? '', /missing qemu-system-riscv64 +\(Debian package: qemu-system-misc\)/);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    assert.equal(runs().length, 0, 'no run was started');
+  });
+
   it('runs a goal typed into the quick input: the tree follows it live to merged, the status bar shows the spend', async () => {
     const seen: string[] = [];
     const watching = api.taskTree.onDidChangeTreeData(() => {
@@ -230,6 +254,13 @@ describe('Run Goal in code-server against the scripted model server', function (
       await until('the developer channel holds its tool calls', () => /write_file on hello-lib/.test(channelLog('Developer 1')) && /kernel_test on hello-lib/.test(channelLog('Developer 1')), 15_000);
       assert.match(channelLog('Integrator'), /finished on hello-lib after 1 turn\(s\): merged cleanly/);
       assert.match(channelLog('Manager'), /started with anthropic\/claude-sonnet-4-6/);
+
+      // "Show Run Log" opens the run's events, one per line.
+      await vscode.commands.executeCommand(COMMANDS.showRunLog, run);
+      const log = vscode.window.activeTextEditor?.document;
+      assert.equal(log?.uri.scheme, 'auton-log');
+      assert.match(log?.getText() ?? '', /run\.finished +status=succeeded/);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
 
       // The work waits on the integration branch; the user's branch is untouched.
       assert.equal(git(root, 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
