@@ -31,7 +31,16 @@ async function play(page: Page, step: UiStep, answer: UiAnswer): Promise<void> {
   } else if ('rightClick' in step) {
     await target(page, step.rightClick, step.text).click({ button: 'right', timeout: 10_000 });
   } else if ('hover' in step) {
-    await target(page, step.hover, step.text).hover({ timeout: 10_000 });
+    for (let attempt = 1; ; attempt++) {
+      await page.mouse.move(0, 0);
+      await target(page, step.hover, step.text).hover({ timeout: 10_000 });
+      try {
+        await target(page, step.shows, step.showsText).waitFor({ state: 'visible', timeout: 5_000 });
+        break;
+      } catch (error) {
+        if (attempt === 4) throw error;
+      }
+    }
   } else if ('type' in step) {
     await page.keyboard.type(step.type, { delay: 5 });
   } else if ('press' in step) {

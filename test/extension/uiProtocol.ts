@@ -10,8 +10,11 @@ export type UiStep =
   | { click: string; text?: string }
   /** Right-clicks it (a context menu). */
   | { rightClick: string; text?: string }
-  /** Moves the mouse onto it (a tooltip). */
-  | { hover: string; text?: string }
+  /**
+   * Moves the mouse onto it until `shows` (holding `showsText`) appears: a tooltip. Tries a few
+   * times, since a tree refresh under the mouse closes a hover that was opening.
+   */
+  | { hover: string; text?: string; shows: string; showsText?: string }
   /** Types into whatever has the focus. */
   | { type: string }
   /** Presses a key, e.g. "Enter", "Escape". */
