@@ -41,6 +41,8 @@ async function play(page: Page, step: UiStep, answer: UiAnswer): Promise<void> {
         if (attempt === 4) throw error;
       }
     }
+  } else if ('fill' in step) {
+    await target(page, step.fill).fill(step.value, { timeout: 10_000 });
   } else if ('type' in step) {
     await page.keyboard.type(step.type, { delay: 5 });
   } else if ('press' in step) {

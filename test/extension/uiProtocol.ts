@@ -15,6 +15,8 @@ export type UiStep =
    * times, since a tree refresh under the mouse closes a hover that was opening.
    */
   | { hover: string; text?: string; shows: string; showsText?: string }
+  /** Fills the input matching `selector` with `value`, as typing would, once it is editable. */
+  | { fill: string; value: string }
   /** Types into whatever has the focus. */
   | { type: string }
   /** Presses a key, e.g. "Enter", "Escape". */

@@ -10,7 +10,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { RunLog } from '../../../src/core/runLog';
@@ -123,7 +124,9 @@ describe('Run Goal in code-server against the scripted model server', function (
     }
     await vscode.commands.executeCommand(COMMANDS.setApiKey, 'anthropic', '');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    for (const name of ['.git', 'kernels', '.auton']) rmSync(join(root, name), { recursive: true, force: true, maxRetries: 5 });
+    // Asynchronously: the worktrees hold several kernel builds, and a long synchronous delete
+    // would stall the extension host.
+    for (const name of ['.git', 'kernels', '.auton']) await rm(join(root, name), { recursive: true, force: true, maxRetries: 5 });
   });
 
   it('without a key, says so in an error notification whose "Set API Key" button stores one', async () => {
@@ -140,7 +143,7 @@ describe('Run Goal in code-server against the scripted model server', function (
       { screenshot: 'no-key-notification' },
       { click: UI.toastButton, text: 'Set API Key' },
       { waitFor: UI.quickInput, text: 'Anthropic API key' },
-      { type: KEY },
+      { fill: UI.quickInputBox, value: KEY },
       { press: 'Enter' },
     ]);
     await until('the key typed after the button is stored', async () => (await api.getApiKey('anthropic')) === KEY, 15_000);
@@ -329,11 +332,15 @@ describe('Run Goal in code-server against the scripted model server', function (
         { screenshot: 'tree-6-review-menu' },
         { click: UI.menuItem, text: 'Reject with Feedback' },
         { waitFor: UI.quickInput, text: 'Reject with Feedback' },
-        { type: 'call the value HELLO_VALUE' },
+        { fill: UI.quickInputBox, value: 'call the value HELLO_VALUE' },
         { press: 'Enter' },
       ]);
       await until('the developer gets the feedback', () =>
-        server.requests.some((r) => roleOf(r) === 'developer' && promptOf(r).includes('The user rejected the change: call the value HELLO_VALUE')));
+        server.requests.some((r) => roleOf(r) === 'developer' && promptOf(r).includes('The user rejected the change: call the value HELLO_VALUE')))
+        .catch((error: Error) => {
+          const decisions = new RunLog(root, runId).read().filter((e) => e.type === 'decision' || e.type === 'task.state');
+          throw new Error(`${error.message}; the log says: ${JSON.stringify(decisions.slice(-6))}; waiting: ${JSON.stringify(api.runs.pendingDecisions())}`);
+        });
       await until('the reworked change waits for the user', () => taskNode(runId, 'stop-me')?.task.status === 'awaiting-user');
       assert.equal(await vscode.commands.executeCommand(COMMANDS.acceptTask, taskNode(runId, 'stop-me')), true);
     } finally {

@@ -30,6 +30,7 @@ export async function ui(steps: UiStep[], ms = 90_000): Promise<UiAnswer> {
 /** Selectors of the VS Code 1.100 workbench the suites use. */
 export const UI = {
   quickInput: '.quick-input-widget',
+  quickInputBox: '.quick-input-widget .quick-input-box input',
   toast: '.notifications-toasts .notification-toast',
   toastButton: '.notifications-toasts .notification-toast .monaco-button',
   sidebar: '.part.sidebar',
