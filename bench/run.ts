@@ -1,15 +1,21 @@
 /** `npm run bench -- <name>`: runs one benchmark and prints its figures. */
 import { resolve } from 'node:path';
 import { benchBoot } from './boot';
+import { benchClangd } from './clangd';
 import { benchKernel } from './kernel';
 import { benchOrchestrator } from './orchestrator';
 import { benchSlm } from './slm';
+import { benchSlmHost } from './slmHost';
+import { benchSlmKernel } from './slmKernel';
 
 const benches: Record<string, (root: string) => Promise<void>> = {
   boot: benchBoot,
+  clangd: benchClangd,
   kernel: benchKernel,
   orchestrator: benchOrchestrator,
   slm: benchSlm,
+  'slm-host': benchSlmHost,
+  'slm-kernel': benchSlmKernel,
 };
 
 async function main(): Promise<void> {

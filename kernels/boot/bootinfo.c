@@ -1,6 +1,8 @@
-/* Helpers over struct bootinfo shared by every boot protocol parser. */
+/* Helpers over struct bootinfo shared by every boot protocol parser, and
+ * the boot module as portable code reads it. */
 #include "kernel.h"
 #include "bootinfo.h"
+#include "hal/hal.h"
 
 int bootinfo_add_mem(struct bootinfo *bi, uint64_t base, uint64_t size, enum mem_type type)
 {
@@ -60,4 +62,36 @@ uint64_t bootinfo_usable_bytes(const struct bootinfo *bi)
 		}
 	}
 	return total;
+}
+
+/* Checks once that every page of the module is mapped (the direct map covers
+ * the RAM regions of the memory map; a loader could put the module
+ * elsewhere) and caches the answer. */
+const void *boot_module(size_t *size)
+{
+	static int state; /* 0 unchecked, 1 usable, -1 unusable */
+	const struct bootinfo *bi = boot_info();
+	*size = 0;
+	if (!bi || !bi->initrd_size)
+		return NULL;
+	if (!state) {
+		uint64_t first = ALIGN_DOWN(bi->initrd_base, PAGE_SIZE);
+		uint64_t end = bi->initrd_base + bi->initrd_size;
+		state = 1;
+		for (uint64_t pa = first; pa < end && state > 0; pa += PAGE_SIZE) {
+			paddr_t got;
+			unsigned flags;
+			if (hal_mmu_translate((uintptr_t)hal_phys_to_virt(pa), &got, &flags) != 0 || got != pa ||
+			    !(flags & MMU_READ) || (flags & MMU_DEVICE)) {
+				printk("[BOOT] boot module at 0x%llx (%llu bytes): page 0x%llx is not in the direct map; ignored\n",
+				       (unsigned long long)bi->initrd_base, (unsigned long long)bi->initrd_size,
+				       (unsigned long long)pa);
+				state = -1;
+			}
+		}
+	}
+	if (state < 0 || bi->initrd_size > SIZE_MAX)
+		return NULL;
+	*size = (size_t)bi->initrd_size;
+	return hal_phys_to_virt(bi->initrd_base);
 }

@@ -1,5 +1,6 @@
-/* kmain: the portable half of boot. It ends as thread "init", which runs
- * the tests or the benchmark when asked, then sleeps. */
+/* kmain: the portable half of boot. The SLM drives device discovery and
+ * driver choice (slm_boot); then thread "init" runs the tests or the
+ * benchmark when asked, else the SLM console on serial. */
 #include "kernel.h"
 #include "bootinfo.h"
 #include "dev.h"
@@ -10,6 +11,7 @@
 #include "mm.h"
 #include "net.h"
 #include "sched.h"
+#include "slm.h"
 
 static void boot_report(const struct bootinfo *bi)
 {
@@ -51,8 +53,8 @@ void kmain(struct bootinfo *bi)
 	ipc_init();
 	hal_timer_start(TIMER_HZ);
 	hal_irq_enable();
-	dev_init(bi);
-	net_boot_check();
+	bool testing = cmdline_get(bi->cmdline, "ktest", NULL, 0);
+	slm_boot(bi, !testing);
 	printk("[BOOT] ready\n");
 
 	char arg[64];
@@ -76,6 +78,5 @@ void kmain(struct bootinfo *bi)
 		kbench_run();
 		hal_power_exit(EXIT_TESTS_PASSED);
 	}
-	for (;;)
-		thread_sleep_ms(1000);
+	slm_console_run();
 }

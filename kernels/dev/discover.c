@@ -150,7 +150,7 @@ static void register_pci_devices(void)
 	}
 }
 
-void dev_init(const struct bootinfo *bi)
+void dev_discover(const struct bootinfo *bi)
 {
 	info.memory_mib = bootinfo_usable_bytes(bi) >> 20;
 	if (bi->acpi_rsdp)
@@ -169,7 +169,17 @@ void dev_init(const struct bootinfo *bi)
 	register_pci_devices();
 	if (f)
 		dt_register_devices(f);
+}
+
+void dev_bind_all(void)
+{
 	for (struct device *d = device_next(NULL); d; d = device_next(d))
 		device_probe(d);
+}
+
+void dev_init(const struct bootinfo *bi)
+{
+	dev_discover(bi);
+	dev_bind_all();
 	dev_report();
 }

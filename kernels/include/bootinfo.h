@@ -46,6 +46,14 @@ uint64_t bootinfo_usable_bytes(const struct bootinfo *bi);
 /* The boot information kmain was started with (for tests and later subsystems). */
 const struct bootinfo *boot_info(void);
 
+/* The boot module (QEMU -initrd; the first Multiboot2 module; the DTB's
+ * linux,initrd-start/end), read-only through the direct map. Returns NULL
+ * with *size = 0 when there is none, or when part of it lies outside mapped
+ * RAM (printed once). Valid from mm_init on for the kernel's lifetime: the
+ * PMM never hands its frames out. The bytes are exactly the file's, at the
+ * loader's alignment (QEMU: page aligned). */
+const void *boot_module(size_t *size);
+
 /* Parsers that fill a bootinfo. Each returns 0 on success or a negative
  * error and leaves a message in *err (static string) for malformed input. */
 int multiboot2_parse(struct bootinfo *bi, const void *info, size_t max_len, const char **err);

@@ -23,6 +23,11 @@ struct platform_info {
  * once by kmain with interrupts and the scheduler running (drivers sleep
  * and take interrupts while they probe). */
 void dev_init(const struct bootinfo *bi);
+/* dev_init in two steps, for the SLM-driven boot (slm/lifecycle.c):
+ * discovery fills the device registry; binding probes every device's
+ * drivers in the order the SLM chooses. */
+void dev_discover(const struct bootinfo *bi);
+void dev_bind_all(void);
 /* What discovery found (for tests and later subsystems). */
 const struct platform_info *platform_info(void);
 /* Prints the [HW] report (dev/report.c). */

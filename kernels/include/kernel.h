@@ -15,6 +15,8 @@
 #define EXIT_TESTS_PASSED 33
 #define EXIT_TESTS_FAILED 35
 #define EXIT_PANIC 37
+/* The console's poweroff/exit. */
+#define EXIT_POWEROFF 39
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))

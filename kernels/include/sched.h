@@ -52,6 +52,7 @@ struct thread {
 	bool joining;              /* someone is in thread_join on it */
 	struct waitqueue joiners;
 	uint64_t runs;             /* times switched to */
+	struct thread *all_next;   /* every thread not yet joined (sched_for_each_thread) */
 };
 
 /* Turns the running boot context into thread "init" (SCHED_KERNEL), creates
@@ -76,6 +77,9 @@ void thread_sleep_ms(uint64_t ms);
 struct thread *thread_current(void);
 const char *sched_class_name(enum sched_class cls);
 
+/* Calls fn for every thread not yet joined (init and idle included) with
+ * the scheduler's lock held and interrupts off: fn must not sleep. */
+void sched_for_each_thread(void (*fn)(const struct thread *t, void *arg), void *arg);
 /* Context switches since boot. */
 uint64_t sched_switch_count(void);
 

@@ -18,6 +18,7 @@ static struct thread *runq_head[SCHED_NCLASSES], *runq_tail[SCHED_NCLASSES];
 static struct thread *current;
 static struct thread *idle;
 static struct thread *timed;  /* threads with a deadline, earliest first */
+static struct thread *all_threads; /* every thread not yet joined, newest first */
 static volatile bool need_resched;
 static volatile bool in_irq;
 static uint64_t switches;
@@ -291,9 +292,11 @@ static struct thread *thread_alloc(const char *name, enum sched_class cls, void 
 	strlcpy(t->name, name, sizeof(t->name));
 	t->cls = cls;
 	t->sp = hal_context_init((char *)t->stack + t->stack_size, fn, arg);
-	unsigned long flags = hal_irq_save();
+	unsigned long flags = spin_lock_irqsave(&thread_lock);
 	t->tid = next_tid++;
-	hal_irq_restore(flags);
+	t->all_next = all_threads;
+	all_threads = t;
+	spin_unlock_irqrestore(&thread_lock, flags);
 	return t;
 }
 
@@ -338,6 +341,11 @@ int thread_join(struct thread *t, int *code)
 	t->joining = true;
 	while (t->state != THREAD_DEAD)
 		wq_wait(&t->joiners, &thread_lock, 0);
+	for (struct thread **pp = &all_threads; *pp; pp = &(*pp)->all_next)
+		if (*pp == t) {
+			*pp = t->all_next;
+			break;
+		}
 	spin_unlock_irqrestore(&thread_lock, flags);
 	/* t switched away for the last time before it could be seen DEAD. */
 	if (code)
@@ -345,6 +353,14 @@ int thread_join(struct thread *t, int *code)
 	vmm_free_stack(t->stack, t->stack_size);
 	kfree(t);
 	return 0;
+}
+
+void sched_for_each_thread(void (*fn)(const struct thread *t, void *arg), void *arg)
+{
+	unsigned long flags = spin_lock_irqsave(&thread_lock);
+	for (const struct thread *t = all_threads; t; t = t->all_next)
+		fn(t, arg);
+	spin_unlock_irqrestore(&thread_lock, flags);
 }
 
 void thread_yield(void)
@@ -385,6 +401,7 @@ void sched_init(void)
 	t->state = THREAD_RUNNING;
 	t->slice = SCHED_SLICE_TICKS;
 	t->tid = next_tid++;
+	all_threads = t;
 	idle = thread_alloc("idle", SCHED_NCLASSES, idle_main, NULL);
 	if (!idle)
 		panic("sched: no memory for the idle thread");

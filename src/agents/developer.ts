@@ -20,6 +20,8 @@ export const developer: AgentDefinition<DeveloperReport> = {
 
 You are a Developer. Implement exactly your task in your worktree: read the relevant code and spec first, make precise edits
 (replace_in_file for changes, write_file for new files), add KTAP tests for the behaviour, update kernel_spec/ for what you changed,
-then kernel_build and kernel_test on every target architecture until everything passes. Fix the root cause of failures; never
+then kernel_build and kernel_test on every target architecture until everything passes. When clangd is available, the result of
+each write_file or replace_in_file on a C file or header under kernels/ ends with clangd's errors and warnings for that file
+(path:line:column: severity: message): fix them in your next edit, before building. Fix the root cause of failures; never
 weaken or delete a test to make it pass. Feedback from the reviewer, tester or integrator comes in the prompt: address every point.`,
 };

@@ -23,6 +23,7 @@ interface BootOpts extends CommonOpts {
   cpu?: string;
   append?: string;
   initrd?: string;
+  model?: string;
   timeout?: string;
   wait?: boolean;
   gdb?: string;
@@ -115,6 +116,14 @@ function transportArg(value: string | undefined): VirtioTransport | undefined {
   return value;
 }
 
+/** The boot module: --model (a GGUF file that must exist) or --initrd, not both. */
+function initrdArg(o: BootOpts): string | undefined {
+  if (o.model && o.initrd) throw new UsageError('--model is the boot module: give --model or --initrd, not both');
+  if (o.model && !existsSync(o.model)) throw new UsageError(`--model ${o.model}: no such file (the shipped model is slm/models/auton-slm.gguf)`);
+  const file = o.model ?? o.initrd;
+  return file ? resolve(file) : undefined;
+}
+
 /** The device options of a boot, checked against the arches it will run on. */
 function deviceOptions(o: BootOpts, arches: Arch[]) {
   const virtioTransport = transportArg(o.virtioTransport);
@@ -131,6 +140,7 @@ function addBootOptions(cmd: Command): Command {
     .option('--machine <name>', 'QEMU machine (default: q35 on x86_64, virt elsewhere)')
     .option('--cpu <model>', 'QEMU CPU model')
     .option('--initrd <file>', 'boot module / initrd (e.g. an SLM model)')
+    .option('--model <file.gguf>', 'the SLM model for the neural backend, given as the boot module (-initrd)')
     .option('--timeout <seconds>', 'give up after this many seconds')
     .option('--nic <model>', `attach a NIC on QEMU's user network: ${NIC_MODELS.join(', ')}, or none (repeatable)`, collect, [])
     .option('--disk <image>', 'attach a raw disk image as virtio-blk (repeatable)', collect, [])
@@ -205,7 +215,7 @@ export function registerKernelCommands(program: Command): void {
           machine: o.machine,
           cpu: o.cpu,
           cmdline: o.append,
-          initrd: o.initrd,
+          initrd: initrdArg(o),
           ...devices,
           gdbPort,
           timeoutMs: timeoutS * 1000,
@@ -249,7 +259,7 @@ export function registerKernelCommands(program: Command): void {
           cpus: positiveInt(o.cpus, '--cpus'),
           machine: o.machine,
           cpu: o.cpu,
-          initrd: o.initrd,
+          initrd: initrdArg(o),
           ...devices,
           timeoutMs: (positiveInt(o.timeout, '--timeout') ?? 120) * 1000,
         });
@@ -269,6 +279,59 @@ export function registerKernelCommands(program: Command): void {
         })), null, 2));
       }
       process.exitCode = results.every((r) => r.ok) ? 0 : 1;
+    });
+
+  addBootOptions(
+    kernel
+      .command('console')
+      .description('boot one arch and attach this terminal to the kernel\'s auton> console (Ctrl-] leaves)')
+      .requiredOption('-a, --arch <arch>', 'x86_64, aarch64 or riscv64'),
+  )
+    .option('--append <cmdline>', 'kernel command line')
+    .option('--root <dir>', 'repository root (default: found from the current folder)')
+    .action(async (o: BootOpts) => {
+      const root = findRoot(process.cwd(), o.root);
+      const arches = archList(o.arch);
+      if (arches.length !== 1) throw new UsageError('console attaches to one kernel: give one --arch');
+      const arch = arches[0] as Arch;
+      const devices = deviceOptions(o, arches);
+      const initrd = initrdArg(o);
+      if (o.build !== false) {
+        const b = await buildKernel({ root, arch, onOutput: makeOutput(false) });
+        if (!b.ok) {
+          out(`FAIL ${b.message}`);
+          process.exitCode = 1;
+          return;
+        }
+      }
+      const stdin = process.stdin;
+      const r = await bootKernel({
+        arch,
+        kernel: artifactsFor(root, arch).bin,
+        memory: memoryArg(o.memory),
+        cpus: positiveInt(o.cpus, '--cpus'),
+        machine: o.machine,
+        cpu: o.cpu,
+        cmdline: o.append,
+        initrd,
+        ...devices,
+        timeoutMs: (positiveInt(o.timeout, '--timeout') ?? 24 * 3600) * 1000,
+        bannerTimeoutMs: 30_000,
+        onOutput: (chunk) => process.stdout.write(Buffer.from(chunk, 'latin1')),
+        onConsole: (c) => {
+          if (stdin.isTTY) stdin.setRawMode(true);
+          stdin.resume();
+          stdin.on('data', (data: Buffer) => {
+            if (data.includes(0x1d)) c.stop(); // Ctrl-]
+            else c.write(data.toString('latin1'));
+          });
+          stdin.on('end', () => c.stop());
+        },
+      });
+      if (stdin.isTTY) stdin.setRawMode(false);
+      stdin.pause();
+      out(`\n--- ${arch}: ${r.message}`);
+      process.exitCode = r.outcome === 'ready' || r.outcome === 'powered-off' ? 0 : 1;
     });
 
   kernel

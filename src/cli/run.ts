@@ -108,7 +108,11 @@ export function registerRunCommands(program: Command): void {
     .description('continue a run that was stopped, interrupted or killed'))
     .action(async (runId: string, o: RunOpts) => {
       const root = findRoot(process.cwd());
-      if (!new RunLog(root, runId).exists()) throw new UsageError(`no run "${runId}" here: see "auton runs"`);
+      const log = new RunLog(root, runId);
+      if (!log.exists()) throw new UsageError(`no run "${runId}" here: see "auton runs"`);
+      if (log.read().find((e) => e.type === 'run.started')?.team === 'slm') {
+        throw new UsageError(`run "${runId}" is an SLM team run: resume it with "auton slm resume ${runId}"`);
+      }
       const engine = await engineFor(root, o);
       await drive(engine, () => engine.resume(runId), o.json);
     });

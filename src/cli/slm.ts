@@ -2,7 +2,8 @@
  * `auton slm ...`: the small-language-model pipeline. Each stage registers its own subcommands
  * from `src/cli/slm/<stage>.ts`; this file only assembles the group.
  *   data, tokenizer, rules (`./slm/data`, `./slm/rules`), train (`./slm/train`),
- *   eval (`./slm/eval`), quantize, export, generate (`./slm/export`), classify (`./slm/classify`).
+ *   eval (`./slm/eval`), quantize, export, generate (`./slm/export`), classify (`./slm/classify`),
+ *   run and resume (`./slm/team`: the SLM agent team).
  */
 import type { Command } from 'commander';
 import { registerSlmClassifyCommands } from './slm/classify';
@@ -10,6 +11,7 @@ import { registerSlmDataCommands } from './slm/data';
 import { registerSlmEvalCommands } from './slm/eval';
 import { registerSlmExportCommands } from './slm/export';
 import { registerSlmRulesCommands } from './slm/rules';
+import { registerSlmTeamCommands } from './slm/team';
 import { registerSlmTrainCommands } from './slm/train';
 
 export function registerSlmCommands(program: Command): void {
@@ -22,4 +24,5 @@ export function registerSlmCommands(program: Command): void {
   registerSlmEvalCommands(slm);
   registerSlmExportCommands(slm);
   registerSlmClassifyCommands(slm);
+  registerSlmTeamCommands(slm);
 }

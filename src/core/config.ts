@@ -33,7 +33,7 @@ export interface AutonConfig {
   };
   readonly reviewMode: ReviewMode;
   readonly maxParallelDevelopers: number;
-  /** Start clangd (where it is installed) for the kernel's C sources in VS Code. */
+  /** Start clangd (where it is installed) for the kernel's C sources: in VS Code, and for agents' edits. */
   readonly clangd: { readonly enabled: boolean };
 }
 

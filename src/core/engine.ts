@@ -22,7 +22,7 @@ import { totalTokens, UsageLedger } from '../llm/accounting';
 import type { ChatResponse } from '../llm/types';
 import type { ToolContext } from '../tools/types';
 import { Budget, type BudgetUsage } from './budget';
-import type { EngineDeps } from './engineDeps';
+import type { EngineDeps, ReviewDecision } from './engineDeps';
 import type { RoleId } from './roles';
 import { newRunId, type RunEvent, RunLog } from './runLog';
 import { TaskGraph, type TaskNode, type TaskSpec, type TaskState, validatePlan } from './taskGraph';
@@ -166,6 +166,7 @@ export class Engine {
       }
     }
     await this.integrationQueue.catch(() => undefined);
+    await this.deps.tools.close?.().catch(() => undefined);
     if (this.stopReason) {
       this.status = 'stopped';
       reason = this.stopReason;
@@ -379,13 +380,20 @@ export class Engine {
       }
       if (this.deps.settings.reviewMode === 'human' && this.deps.awaitDecision) {
         this.setTask(task.id, 'awaiting-user');
-        const decision = await this.deps.awaitDecision(this.runId, task.id, diff);
-        this.event('decision', { task: task.id, accept: decision.accept, comment: decision.comment ?? '' });
-        if (!decision.accept) {
+        // What the merge adds to the integration branch: an accepted subset of it applies to `before`.
+        const merged = await ws.diff(this.integrationPath, before, { binary: true });
+        const decision = await this.deps.awaitDecision(this.runId, task.id, merged);
+        const rejected = decision.rejected ?? [];
+        this.event('decision', {
+          task: task.id, accept: decision.accept, comment: decision.comment ?? '',
+          rejected: rejected.map((r) => ({ file: r.file, hunkHeader: r.hunkHeader, comment: r.comment ?? '' })),
+        });
+        if (!decision.accept || (rejected.length > 0 && !decision.patch?.trim())) {
           await ws.resetHard(this.integrationPath, before);
-          rt.feedback = [`The user rejected the change${decision.comment ? `: ${decision.comment}` : ''}.`];
+          rt.feedback = rejectionFeedback(decision, false);
           return { path: taskPath, branch: taskBranch };
         }
+        if (rejected.length > 0) return this.mergePart(task, decision, before, { path: taskPath, branch: taskBranch });
       }
       const commit = await ws.head(this.integrationPath);
       this.integrationGood = commit;
@@ -398,6 +406,51 @@ export class Engine {
     });
     this.integrationQueue = turn.then(() => undefined, () => undefined);
     return turn;
+  }
+
+  /**
+   * The user accepted some hunks and rejected others: the integration branch gets only the
+   * accepted ones (the merge is undone, the accepted patch applied and committed), the full
+   * suite runs on that, and the task goes back to its developer on a branch that starts from the
+   * new integration commit, with the rejected hunks and comments as feedback.
+   */
+  private async mergePart(task: TaskNode, decision: ReviewDecision, before: string, taskWt: { path: string; branch: string }): Promise<'stopped' | { path: string; branch: string }> {
+    const rt = this.rt(task.id);
+    const ws = this.deps.workspace;
+    const rejected = decision.rejected ?? [];
+    await ws.resetHard(this.integrationPath, before);
+    let commit: string;
+    try {
+      commit = await ws.applyPatch(this.integrationPath, decision.patch ?? '',
+        `merge ${task.id} in part: the hunks the user accepted (${rejected.length} rejected)`, 'integrator');
+    } catch (error) {
+      await ws.resetHard(this.integrationPath, before);
+      const why = error instanceof Error ? error.message : String(error);
+      this.gate(task.id, 'decision', false, `the accepted hunks do not apply on their own: ${why}`);
+      rt.feedback = [`The user accepted only part of your change, and that part does not apply without the rest (${firstLine(why)}).`, ...rejectionFeedback(decision, false)];
+      return taskWt;
+    }
+    let broken: string | undefined;
+    try {
+      broken = await this.suite(this.integrationPath);
+    } catch (error) {
+      await ws.resetHard(this.integrationPath, before);
+      if (error instanceof AgentStopped) return 'stopped';
+      throw error;
+    }
+    if (broken) {
+      await ws.resetHard(this.integrationPath, before);
+      this.gate(task.id, 'decision', false, `the accepted hunks alone fail the full suite: ${broken}`);
+      rt.feedback = [`The user accepted only part of your change, and that part alone fails: ${broken}`, ...rejectionFeedback(decision, false)];
+      return taskWt;
+    }
+    this.integrationGood = commit;
+    if (!this.mergedOrder.includes(task.id)) this.mergedOrder.push(task.id);
+    this.event('integration.good', { commit, task: task.id, partial: true });
+    this.gate(task.id, 'decision', true, `part merged; ${rejected.length} rejected hunk${rejected.length === 1 ? '' : 's'} back to the developer`);
+    this.progress(`merged part of ${task.id} (${commit.slice(0, 10)}); ${rejected.length} rejected hunk(s) go back to its developer`);
+    rt.feedback = rejectionFeedback(decision, true);
+    return this.startBranch(task.id, commit);
   }
 
   private async startBranch(taskId: string, from: string): Promise<{ path: string; branch: string }> {
@@ -608,6 +661,16 @@ export class Engine {
   private progress(line: string): void {
     this.deps.onProgress?.(line);
   }
+}
+
+/** What the developer hears about a rejection: the comment, and each rejected hunk with its own. */
+function rejectionFeedback(decision: ReviewDecision, partMerged: boolean): string[] {
+  const rejected = decision.rejected ?? [];
+  const comment = decision.comment ? `: ${decision.comment}` : '';
+  const head = partMerged
+    ? `The user accepted part of your change; it is on the integration branch now and your branch starts from there. They rejected the hunks below${comment}. Redo that part as their comments ask.`
+    : `The user rejected the change${comment}.${rejected.length ? ' The hunks they rejected:' : ''}`;
+  return [head, ...rejected.map((r) => `- ${r.file} ${r.hunkHeader}${r.comment ? `: ${r.comment}` : ''}${r.text ? `\n${clip(r.text, 4000)}` : ''}`)];
 }
 
 function describeTask(t: TaskNode): string {

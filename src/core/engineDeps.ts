@@ -27,7 +27,10 @@ export interface RunWorkspace {
   resetTask(runId: string, taskId: string, from: string): Promise<{ path: string; branch: string }>;
   head(worktree: string): Promise<string>;
   commitAll(worktree: string, message: string, author: string): Promise<string | null>;
-  diff(worktree: string, base: string): Promise<string>;
+  /** Unified diff of the worktree against `base`; `binary` includes binary files' contents (for `applyPatch`). */
+  diff(worktree: string, base: string, options?: { binary?: boolean }): Promise<string>;
+  /** Applies a patch to the worktree's index and files (`git apply --index`) and commits it; returns the commit. */
+  applyPatch(worktree: string, patch: string, message: string, author: string): Promise<string>;
   mergeInto(worktree: string, branch: string, message: string): Promise<MergeOutcome>;
   resetHard(worktree: string, ref: string): Promise<void>;
   /** Aborts an interrupted merge and commits stray edits as work in progress. */
@@ -44,6 +47,8 @@ export interface KernelHarness {
 export interface AgentTools {
   toolsFor(role: RoleId): Tool[];
   runTool(tools: readonly Tool[], name: string, input: unknown, ctx: ToolContext): Promise<ToolResult>;
+  /** Stops what the tools keep running between calls (clangd); the engine calls it when the run ends. */
+  close?(): Promise<void>;
 }
 
 export interface EngineSettings {
@@ -69,6 +74,32 @@ export interface EngineDeps {
   onProgress?: (line: string) => void;
   /** Every event as it is logged (the extension's live tree). */
   onEvent?: (event: { type: string; [key: string]: unknown }) => void;
-  /** Human review mode: resolves to the user's decision on a task. */
-  awaitDecision?: (runId: string, taskId: string, diff: string) => Promise<{ accept: boolean; comment?: string }>;
+  /**
+   * Human review mode: resolves to the user's decision on a task's change. `diff` is what the
+   * merge adds to the integration branch (binary files included), so an accepted subset of it
+   * applies to the integration branch as it was before the merge.
+   */
+  awaitDecision?: (runId: string, taskId: string, diff: string) => Promise<ReviewDecision>;
+}
+
+/** A hunk the user rejected; it goes back to the developer with the comment. */
+export interface RejectedHunk {
+  file: string;
+  /** `@@ -a,b +c,d @@`, or `(whole file)` for a file without hunks (binary, rename). */
+  hunkHeader: string;
+  comment?: string;
+  /** The hunk's lines, so the developer sees what was refused. */
+  text?: string;
+}
+
+/**
+ * The user's decision on a task's change. All of it: `accept` and no `rejected`. None of it:
+ * `accept: false`. Part of it: `accept: true`, the accepted hunks as `patch` (against the
+ * integration branch before the merge) and the others in `rejected`.
+ */
+export interface ReviewDecision {
+  accept: boolean;
+  comment?: string;
+  patch?: string;
+  rejected?: RejectedHunk[];
 }

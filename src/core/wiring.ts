@@ -6,6 +6,7 @@
  */
 import { testKernel } from '../kernel/harness';
 import { buildKernel } from '../kernel/build';
+import { ClangdPool } from '../kernel/clangd';
 import type { Arch } from '../kernel/arches';
 import { createLlmClient, type CreateLlmClientOptions } from '../llm';
 import { formatModelRef, type ProviderId } from '../llm/providers';
@@ -54,10 +55,11 @@ export function runWorkspaceOf(ws: Workspace): RunWorkspace {
       return (await gitAt(worktree).revparse(['HEAD'])).trim();
     },
     commitAll: (worktree, message, author) => ws.commitAll(worktree, message, author),
-    async diff(worktree, base) {
-      const d = await ws.diff(worktree, base);
+    async diff(worktree, base, options) {
+      const d = await ws.diff(worktree, base, [], options);
       return d.patch;
     },
+    applyPatch: (worktree, patch, message, author) => ws.applyPatch(worktree, patch, message, author),
     async mergeInto(worktree, branch, message) {
       const r = await ws.mergeInto(worktree, branch, message);
       return r.ok ? { ok: true, commit: r.commit } : { ok: false, conflicts: r.conflicts };
@@ -90,6 +92,8 @@ export async function createEngineDeps(o: WiringOptions): Promise<EngineDeps> {
   const ws = await Workspace.open(o.repoRoot);
   const clients = await createRoleClients(o.config, o);
   const registry = new ToolRegistry();
+  // clangd's diagnostics after each edit of a kernel C file, one clangd per worktree.
+  const clangd = o.config.clangd.enabled ? new ClangdPool({ log: o.onProgress }) : undefined;
   const arches: Arch[] = o.arches ?? (o.config.kernel.arch === 'all' ? ['x86_64', 'aarch64', 'riscv64'] : [o.config.kernel.arch]);
   const settings: EngineSettings = {
     arches,
@@ -107,7 +111,8 @@ export async function createEngineDeps(o: WiringOptions): Promise<EngineDeps> {
     workspace: runWorkspaceOf(ws),
     tools: {
       toolsFor: (role) => registry.toolsFor(role, { shellAllowlist: o.shellAllowlist }),
-      runTool: (_tools, name, input, ctx) => registry.runTool(name, input, ctx),
+      runTool: (_tools, name, input, ctx) => registry.runTool(name, input, clangd ? { ...ctx, cDiagnostics: clangd } : ctx),
+      close: async () => clangd?.close(),
     },
     harness: {
       build: (root, arch, signal) => buildKernel({ root, arch, signal }),

@@ -83,3 +83,5 @@ export function parseArchList(value: string): Arch[] {
 export const EXIT_TESTS_PASSED = 33;
 export const EXIT_TESTS_FAILED = 35;
 export const EXIT_PANIC = 37;
+/** The kernel console's poweroff/exit. */
+export const EXIT_POWEROFF = 39;

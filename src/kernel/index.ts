@@ -7,3 +7,4 @@ export * from './qemu';
 export * from './harness';
 export * from './qmp';
 export * from './hwreport';
+export * from './clangd';

@@ -4,9 +4,12 @@
  * result. QEMU always runs under a deadline and is always killed on the way
  * out, so no caller ever waits on a stuck guest.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { type Arch, EXIT_PANIC, EXIT_TESTS_FAILED, EXIT_TESTS_PASSED, PROFILES } from './arches';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, constants as fsConstants, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Arch, EXIT_PANIC, EXIT_POWEROFF, EXIT_TESTS_FAILED, EXIT_TESTS_PASSED, PROFILES } from './arches';
 import { which } from './toolchain';
 
 /** NIC models the kernel has drivers for (`--nic`). */
@@ -61,9 +64,41 @@ export interface BootOptions {
   onStart?: (pid: number) => void;
   /** Called for every complete serial line, without the line ending. */
   onLine?: (line: string) => void;
+  /** Called with every chunk of serial output as it arrives (prompts included). */
+  onOutput?: (chunk: string) => void;
+  /**
+   * Talk to the kernel's `auton> ` console (kernel_spec/slm.md): QEMU's
+   * serial input becomes a pipe and this is called once, with a handle,
+   * when the first prompt appears. The boot keeps running until the
+   * handle's stop(), a poweroff, or the deadline.
+   */
+  onConsole?: (console: KernelConsole) => void;
   /** Aborts the boot (QEMU is killed; outcome "cancelled"). */
   signal?: AbortSignal;
   qemuBinary?: string;
+}
+
+/** The kernel console's prompt (printed without a line ending). */
+export const CONSOLE_PROMPT = 'auton> ';
+
+/** Bytes typed at once before waiting for the kernel's echo. */
+const CONSOLE_TYPE_CHUNK = 8;
+/** The longest line the kernel console takes (SLM_TEXT_MAX in kernels/include/slm.h). */
+export const CONSOLE_LINE_MAX = 512;
+
+/** A handle on the kernel's serial console, given by BootOptions.onConsole. */
+export interface KernelConsole {
+  /** Sends raw bytes to the kernel's serial input. */
+  write(text: string): void;
+  /**
+   * Sends one line and resolves with what the kernel printed before its next
+   * prompt, as lines (the echo of the command left out). Rejects when the
+   * boot ends first or nothing comes back within timeoutMs (default 60 s).
+   * One command at a time.
+   */
+  command(line: string, timeoutMs?: number): Promise<string[]>;
+  /** Stops QEMU (the boot's outcome is then 'ready'). */
+  stop(): void;
 }
 
 export type BootOutcome =
@@ -73,6 +108,7 @@ export type BootOutcome =
   | 'ready'          // reached [BOOT] ready and was stopped on purpose
   | 'no-banner'      // never printed the AUTON banner
   | 'timeout'        // printed the banner but did not finish in time
+  | 'powered-off'    // exit 39: poweroff or exit typed at the console
   | 'exited'         // QEMU exited with another status
   | 'cancelled'
   | 'qemu-error';    // QEMU could not start or rejected its arguments
@@ -147,6 +183,7 @@ export function describeExit(code: number | null): string {
     case EXIT_TESTS_PASSED: return 'all in-kernel tests passed';
     case EXIT_TESTS_FAILED: return 'in-kernel tests failed';
     case EXIT_PANIC: return 'kernel panicked';
+    case EXIT_POWEROFF: return 'powered off from the console';
     case null: return 'QEMU was stopped';
     default: return `QEMU exited with status ${code}`;
   }
@@ -173,8 +210,19 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
   }
 
   return new Promise((resolve) => {
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const fifo = serialFifo();
+    const child = spawn(binary, args, { stdio: ['pipe', fifo ? fifo.writeFd : 'pipe', 'pipe'] });
+    fifo?.parentDone();
+    const serialOut = fifo ? fifo.reader : child.stdout!;
+    // QEMU has exited ('close') and its serial output is read to the end.
+    let exited: { code: number | null } | undefined;
+    let drained = !fifo;
+    serialOut.on('end', () => { drained = true; if (exited) finish(exited.code); });
+    serialOut.on('error', () => { drained = true; if (exited) finish(exited.code); });
+    // Serial input only for the console; otherwise the guest sees end of input at once.
+    if (!o.onConsole) child.stdin!.end();
     if (child.pid !== undefined) o.onStart?.(child.pid);
+    child.stdin!.on('error', () => { /* QEMU went away; the close handler reports how */ });
     let serial = '';
     let stderr = '';
     let partial = '';
@@ -205,16 +253,83 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
       o.onLine?.(line);
     };
 
-    child.stdout.setEncoding('latin1');
-    child.stdout.on('data', (chunk: string) => {
+    // The console: output since the last prompt, and the command waiting for its answer.
+    // A command is typed a few bytes at a time, each batch once the kernel has echoed the
+    // one before: the UARTs hold 16 to 32 bytes and drop what comes faster than it polls.
+    let consoleOffered = false;
+    let sincePrompt = '';
+    let pending: {
+      resolve: (lines: string[]) => void; reject: (err: Error) => void; timer: NodeJS.Timeout;
+      bytes: Buffer; sent: number;
+    } | undefined;
+    const failPending = (why: string) => {
+      if (!pending) return;
+      clearTimeout(pending.timer);
+      pending.reject(new Error(why));
+      pending = undefined;
+    };
+    const typeMore = () => {
+      if (!pending || settled || pending.sent > pending.bytes.length) return;
+      if (sincePrompt.length < pending.sent) return; // the echo has not caught up yet
+      if (pending.sent === pending.bytes.length) {
+        pending.sent++;
+        child.stdin!.write('\r');
+        return;
+      }
+      const next = Math.min(pending.bytes.length, pending.sent + CONSOLE_TYPE_CHUNK);
+      child.stdin!.write(pending.bytes.subarray(pending.sent, next));
+      pending.sent = next;
+    };
+    const kernelConsole: KernelConsole = {
+      write: (text) => { if (!settled) child.stdin!.write(text); },
+      command: (line, timeoutMs = 60_000) => new Promise<string[]>((res, rej) => {
+        if (settled) { rej(new Error('the kernel is no longer running')); return; }
+        if (pending) { rej(new Error('one console command at a time: wait for the previous answer')); return; }
+        // The console takes printable bytes only, at most CONSOLE_LINE_MAX of them.
+        const bytes = Buffer.from([...line].map((c) => (c.charCodeAt(0) < 0x20 || c === '\x7f' ? ' ' : c)).join(''), 'utf8');
+        if (bytes.length > CONSOLE_LINE_MAX) { rej(new Error(`console lines hold at most ${CONSOLE_LINE_MAX} bytes, this one has ${bytes.length}`)); return; }
+        const timer = setTimeout(() => failPending(`no prompt within ${timeoutMs} ms after "${line}" (last output: ${sincePrompt.trim().split('\n').pop() ?? ''})`), timeoutMs);
+        pending = { resolve: res, reject: rej, timer, bytes, sent: 0 };
+        sincePrompt = '';
+        typeMore();
+      }),
+      stop: () => stop('ready'),
+    };
+    const onConsoleOutput = (chunk: string) => {
+      if (!o.onConsole) return;
+      sincePrompt += chunk;
+      typeMore();
+      if (!sincePrompt.endsWith(CONSOLE_PROMPT) || (pending && pending.sent <= pending.bytes.length)) return;
+      const before = sincePrompt.slice(0, sincePrompt.length - CONSOLE_PROMPT.length);
+      sincePrompt = '';
+      if (!consoleOffered) {
+        consoleOffered = true;
+        o.onConsole(kernelConsole);
+        return;
+      }
+      if (!pending) return;
+      // The first line is the kernel's echo of the command.
+      const lines = before.replace(/\r/g, '').split('\n');
+      lines.shift();
+      if (lines[lines.length - 1] === '') lines.pop();
+      clearTimeout(pending.timer);
+      const done = pending;
+      pending = undefined;
+      done.resolve(lines);
+    };
+
+    serialOut.setEncoding('latin1');
+    serialOut.on('data', (chunk: string) => {
+      o.onOutput?.(chunk);
+      onConsoleOutput(chunk);
       serial += chunk;
       partial += chunk;
       const lines = partial.split('\n');
       partial = lines.pop() ?? '';
       for (const l of lines) onLine(l.replace(/\r$/, ''));
     });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => { stderr += chunk; });
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => { stderr += chunk; });
 
     timers.push(setTimeout(() => stop(banner ? 'timeout' : 'no-banner'), o.timeoutMs ?? 60_000));
     if (o.bannerTimeoutMs !== undefined && !o.gdbPort) {
@@ -227,7 +342,9 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
     const finish = (code: number | null, spawnError?: Error) => {
       if (settled) return;
       settled = true;
+      fifo?.reader.destroy();
       timers.forEach(clearTimeout);
+      failPending(`the kernel stopped before answering (${describeExit(code)})`);
       o.signal?.removeEventListener('abort', onAbort);
       if (partial) onLine(partial.replace(/\r$/, ''));
       const durationMs = Date.now() - started;
@@ -257,6 +374,9 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
       } else if (code === EXIT_TESTS_FAILED) {
         outcome = 'tests-failed';
         message = describeExit(code);
+      } else if (code === EXIT_POWEROFF) {
+        outcome = 'powered-off';
+        message = describeExit(code);
       } else if (code === EXIT_PANIC || panic) {
         outcome = 'panic';
         message = `kernel panicked: ${panic ?? '(no [PANIC] line)'}`;
@@ -276,11 +396,40 @@ export function bootKernel(o: BootOptions): Promise<BootResult> {
       });
     };
     child.on('error', (err) => finish(null, err));
-    child.on('close', (code) => finish(code));
+    child.on('close', (code) => {
+      exited = { code };
+      if (drained) finish(code);
+      // The FIFO ends when QEMU's end of it closes; never wait on it for long.
+      else timers.push(setTimeout(() => { fifo?.reader.destroy(); finish(code); }, 2000));
+    });
   });
 }
 
 function lastLine(text: string): string {
   const lines = text.split(/\r?\n/).filter((l) => l.trim());
   return lines[lines.length - 1] ?? '';
+}
+
+/**
+ * QEMU's serial output through a FIFO rather than the socket pair Node gives a child for
+ * stdout. QEMU writes the console one byte per write(2); a Unix socket charges each of those a
+ * whole buffer, so a busy host that reads late makes QEMU's UART see EAGAIN, and after a few
+ * retries QEMU drops the byte. A pipe packs the bytes into pages (64 KiB) and never loses one.
+ * Undefined where FIFOs cannot be made (then stdout is a plain pipe as before).
+ */
+function serialFifo(): { writeFd: number; reader: Socket; parentDone(): void } | undefined {
+  let dir: string | undefined;
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'auton-serial-'));
+    const path = join(dir, 'serial');
+    if (spawnSync('mkfifo', [path]).status !== 0) throw new Error('mkfifo failed');
+    const readFd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    const writeFd = openSync(path, fsConstants.O_WRONLY);
+    rmSync(dir, { recursive: true, force: true });
+    const reader = new Socket({ fd: readFd, readable: true, writable: false });
+    return { writeFd, reader, parentDone: () => closeSync(writeFd) };
+  } catch {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
 }

@@ -116,7 +116,7 @@ export const writeFileTool = defineTool({
     path: pathField,
     content: z.string().describe('the complete new content of the file'),
   }),
-  run(input, ctx) {
+  async run(input, ctx) {
     const abs = resolveInWorktree(ctx.root, input.path);
     assertWritable(ctx, abs);
     const rel = relativeToRoot(ctx.root, abs);
@@ -128,7 +128,7 @@ export const writeFileTool = defineTool({
     writeFileSync(abs, input.content);
     const edit = recordEdit(ctx, rel, 'write', before, input.content);
     const verb = before === undefined ? `created ${rel} (${splitLines(input.content).length} lines)` : `wrote ${rel} (${changeSummary(edit.diff)})`;
-    return ok(verb, edit);
+    return ok(`${verb}${await clangdReport(ctx, rel, input.content)}`, edit);
   },
 });
 
@@ -145,7 +145,7 @@ export const replaceInFileTool = defineTool({
     replace: z.string().describe('text to put in its place'),
     occurrence: z.enum(['unique', 'all']).default('unique').describe('"unique" (default): exactly one match; "all": every match'),
   }),
-  run(input, ctx) {
+  async run(input, ctx) {
     const abs = resolveInWorktree(ctx.root, input.path);
     assertWritable(ctx, abs);
     const rel = relativeToRoot(ctx.root, abs);
@@ -172,7 +172,7 @@ export const replaceInFileTool = defineTool({
     const edit = recordEdit(ctx, rel, 'replace', before, after);
     const count = input.occurrence === 'all' ? at.length : 1;
     const head = `replaced ${count} occurrence${count === 1 ? '' : 's'} in ${rel} at line ${lineOf(before, at[0] ?? 0)} (${changeSummary(edit.diff)})`;
-    return ok(`${head}\n${truncateOutput(edit.diff, { maxLines: 60, maxBytes: 8_000 })}`, edit);
+    return ok(`${head}\n${truncateOutput(edit.diff, { maxLines: 60, maxBytes: 8_000 })}${await clangdReport(ctx, rel, after)}`, edit);
   },
 });
 
@@ -201,6 +201,50 @@ export const deleteFileTool = defineTool({
     return ok(`deleted ${rel} (${changeSummary(edit.diff)})`, edit);
   },
 });
+
+const MAX_C_DIAGNOSTICS = 10;
+const MAX_NOTES = 2;
+
+/** A path in the worktree relative to it; others (the compiler's own headers) as they are. */
+function shownPath(root: string, abs: string): string {
+  const rel = relativeToRoot(root, abs);
+  return rel.startsWith('../') ? abs : rel;
+}
+
+function firstLineOf(text: string): string {
+  return text.split('\n').find((l) => l.trim())?.trim() ?? '';
+}
+
+/** A kernel C source or header (not a build product): clangd checks it after an edit. */
+export function isKernelC(rel: string): boolean {
+  return /^kernels\/(?!build\/).+\.[ch]$/.test(rel);
+}
+
+/**
+ * What clangd says about a kernel C file just written, as lines to append to the tool's result:
+ * its errors and warnings (the first ten) with line:column, that there are none, or that it did
+ * not answer in time. Nothing when clangd is not available.
+ */
+async function clangdReport(ctx: ToolContext, rel: string, text: string): Promise<string> {
+  if (!ctx.cDiagnostics || !isKernelC(rel)) return '';
+  const result = await ctx.cDiagnostics.check(ctx.root, rel, text, { arches: ctx.arches, signal: ctx.signal });
+  if (result.kind === 'unavailable') return '';
+  if (result.kind === 'timeout') return `\nclangd gave no diagnostics in time for ${rel}; kernel_build shows the compiler's errors`;
+  const found = result.diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning');
+  if (found.length === 0) return `\nclangd: no errors or warnings in ${rel}`;
+  const count = (severity: string) => {
+    const n = found.filter((d) => d.severity === severity).length;
+    return n ? [`${n} ${severity}${n === 1 ? '' : 's'}`] : [];
+  };
+  const lines = found.slice(0, MAX_C_DIAGNOSTICS).map((d) => {
+    const notes = d.related.slice(0, MAX_NOTES).map((n) =>
+      `\n    ${shownPath(ctx.root, n.file)}:${n.line}:${n.column}: note: ${firstLineOf(n.message)}`);
+    return `${rel}:${d.line}:${d.column}: ${d.severity}: ${firstLineOf(d.message)}${notes.join('')}`;
+  });
+  const rest = found.length > MAX_C_DIAGNOSTICS ? `\n[... ${found.length - MAX_C_DIAGNOSTICS} more: fix these first]` : '';
+  const body = truncateOutput(lines.join('\n'), { maxLines: 60, maxBytes: 6_000 });
+  return `\nclangd: ${[...count('error'), ...count('warning')].join(', ')} in ${rel}:\n${body}${rest}`;
+}
 
 /** Reads a UTF-8 text file; binary and huge files are refused with a reason. */
 export function readTextFile(abs: string, rel: string): string {

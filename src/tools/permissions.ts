@@ -13,6 +13,7 @@ export const READ_TOOLS = ['read_file', 'list_dir', 'search', 'repo_map', 'read_
 export const MESSAGE_TOOLS = ['send_message', 'read_messages'] as const;
 export const KERNEL_TOOLS = ['kernel_build', 'kernel_boot', 'kernel_test'] as const;
 export const EDIT_TOOLS = ['write_file', 'replace_in_file', 'delete_file'] as const;
+export const SLM_TOOLS = ['slm_data', 'slm_train', 'slm_eval', 'slm_quantize', 'slm_export'] as const;
 
 /** Offered to these roles only when the user allowed some commands (ToolContext.shellAllowlist). */
 export const SHELL_ROLES: readonly RoleId[] = ['developer', 'tester', 'integrator'];
@@ -27,12 +28,13 @@ export const ROLE_TOOLS: Record<RoleId, readonly string[]> = {
   reviewer: [...READ_AND_TALK, 'git_diff'],
   tester: [...READ_AND_TALK, ...KERNEL_TOOLS, 'git_diff'],
   integrator: [...READ_AND_TALK, ...KERNEL_TOOLS, 'git_diff'],
-  dataScientist: READ_AND_TALK,
+  // The SLM team works in an SLM run's workspace; each role runs its own stage of the pipeline.
+  dataScientist: [...READ_AND_TALK, 'slm_data'],
   modelArchitect: READ_AND_TALK,
-  training: READ_AND_TALK,
-  evaluation: READ_AND_TALK,
-  quantization: READ_AND_TALK,
-  export: READ_AND_TALK,
+  training: [...READ_AND_TALK, 'slm_train', 'slm_eval'],
+  evaluation: [...READ_AND_TALK, 'slm_eval'],
+  quantization: [...READ_AND_TALK, 'slm_quantize', 'slm_eval'],
+  export: [...READ_AND_TALK, 'slm_export'],
 };
 
 /**

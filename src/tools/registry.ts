@@ -14,12 +14,15 @@ import { isRoleId, ROLE_TOOLS, SHELL_ROLES } from './permissions';
 import { repoMapTool } from './repoMap';
 import { searchTool } from './search';
 import { shellTool } from './shell';
+import { createSlmTools, type SlmToolOptions } from './slm';
 import { readSpecTool } from './spec';
 import type { Tool, ToolContext, ToolResult } from './types';
 
 export interface ToolRegistryOptions {
   /** Stand-ins for make and QEMU (tests); the real harness by default. */
   kernel?: KernelHarness;
+  /** Where the SLM tools find the repository's pipeline and dataset, and their limits. */
+  slm?: SlmToolOptions;
   /** Per-tool timeouts in milliseconds, replacing the tools' own. */
   timeoutsMs?: Partial<Record<string, number>>;
 }
@@ -35,6 +38,7 @@ export class ToolRegistry {
       writeFileTool, replaceInFileTool, deleteFileTool,
       ...createKernelTools(options.kernel ?? realHarness),
       gitDiffTool, sendMessageTool, readMessagesTool, shellTool,
+      ...createSlmTools(options.slm),
     ];
     this.tools = new Map(all.map((tool) => [tool.spec.name, tool]));
   }

@@ -3,6 +3,7 @@
  * path inside the task's worktree, has a timeout, and reports failure as a
  * result the model can read (ok: false), never as a thrown error.
  */
+import type { CheckResult } from '../kernel/clangd';
 import type { ToolSpec } from '../llm/types';
 
 export interface ToolContext {
@@ -23,6 +24,16 @@ export interface ToolContext {
   messagesDir?: string;
   /** Commit the task started from; git_diff compares the worktree with it (default HEAD). */
   baseRef?: string;
+  /**
+   * clangd (src/kernel/clangd.ts): write_file and replace_in_file add its errors and warnings
+   * for a kernel C file or header they changed to their result. Absent: no diagnostics.
+   */
+  cDiagnostics?: CDiagnosticsSource;
+}
+
+export interface CDiagnosticsSource {
+  /** Diagnostics for `rel` (relative to `root`) whose content on disk is now `text`. Never throws. */
+  check(root: string, rel: string, text: string, o: { arches?: readonly string[]; signal?: AbortSignal }): Promise<CheckResult>;
 }
 
 export interface EditRecord {

@@ -24,6 +24,21 @@ export const COMMANDS = {
   kernelDebug: 'auton.kernel.debug',
 } as const;
 
+/** The inline review's commands (src/vscode/review registers them; CodeLenses pass their target). */
+export const REVIEW_COMMANDS = {
+  open: 'auton.review.open',
+  acceptHunk: 'auton.review.acceptHunk',
+  rejectHunk: 'auton.review.rejectHunk',
+  acceptFile: 'auton.review.acceptFile',
+  rejectFile: 'auton.review.rejectFile',
+  acceptAll: 'auton.review.acceptAll',
+  rejectAll: 'auton.review.rejectAll',
+  undo: 'auton.review.undo',
+  openDiff: 'auton.review.openDiff',
+  nextFile: 'auton.review.nextFile',
+} as const;
+export type ReviewCommandId = (typeof REVIEW_COMMANDS)[keyof typeof REVIEW_COMMANDS];
+
 export type RoleCommandId = `auton.role.${RoleId}`;
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS] | RoleCommandId;
 
@@ -31,8 +46,9 @@ export function roleCommandId(role: RoleId): RoleCommandId {
   return `auton.role.${role}`;
 }
 
-export const ALL_COMMAND_IDS: readonly CommandId[] = [
+export const ALL_COMMAND_IDS: readonly (CommandId | ReviewCommandId)[] = [
   ...Object.values(COMMANDS),
+  ...Object.values(REVIEW_COMMANDS),
   ...ROLES.map((role) => roleCommandId(role.id)),
 ];
 

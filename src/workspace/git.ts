@@ -95,11 +95,16 @@ export interface WorktreeDiff {
   patch: string;
 }
 
+export interface DiffOptions {
+  /** Binary files' contents too (`--binary`), so the patch can be applied; agents' prompts leave them out. */
+  binary?: boolean;
+}
+
 /**
  * The worktree's content (committed, uncommitted and untracked-but-not-ignored files) against
  * `baseRef`. A throwaway copy of the index is used, so the worktree's own index is left as it was.
  */
-export async function worktreeDiff(worktreePath: string, baseRef: string, paths: string[] = []): Promise<WorktreeDiff> {
+export async function worktreeDiff(worktreePath: string, baseRef: string, paths: string[] = [], options: DiffOptions = {}): Promise<WorktreeDiff> {
   const git = gitAt(worktreePath);
   const base = (await git.revparse([`${baseRef}^{commit}`])).trim();
   const indexPath = (await git.revparse(['--git-path', 'index'])).trim();
@@ -114,7 +119,7 @@ export async function worktreeDiff(worktreePath: string, baseRef: string, paths:
     const [nameStatus, stat, patch] = await Promise.all([
       staged.raw(['diff', '--name-status', ...spec]),
       staged.raw(['diff', '--stat=120', ...spec]),
-      staged.raw(['diff', ...spec]),
+      staged.raw(['diff', ...(options.binary ? ['--binary'] : []), ...spec]),
     ]);
     const files = nameStatus
       .split('\n')

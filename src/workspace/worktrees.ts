@@ -6,11 +6,12 @@
  * files) is never touched: AUTON only creates branches and changes files under
  * `.auton/worktrees/`, which it keeps out of `git status` through `.git/info/exclude`.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { isWithin } from '../tools/sandbox';
-import { autonIdentity, gitAt, gitExitCode, worktreeDiff, type WorktreeDiff } from './git';
+import { autonIdentity, type DiffOptions, gitAt, gitExitCode, worktreeDiff, type WorktreeDiff } from './git';
 
 export const WORKTREES_DIR = join('.auton', 'worktrees');
 export const INTEGRATION_DIR = '_integration';
@@ -172,8 +173,29 @@ export class Workspace {
   }
 
   /** Everything in the worktree (committed or not, new files included) against `baseRef`. */
-  diff(worktreePath: string, baseRef: string, paths: string[] = []): Promise<WorktreeDiff> {
-    return worktreeDiff(worktreePath, baseRef, paths);
+  diff(worktreePath: string, baseRef: string, paths: string[] = [], options: DiffOptions = {}): Promise<WorktreeDiff> {
+    return worktreeDiff(worktreePath, baseRef, paths, options);
+  }
+
+  /**
+   * Applies `patch` to the worktree's index and files and commits it as `role`. git applies a
+   * patch whole or not at all: one that does not apply leaves the worktree as it was.
+   */
+  async applyPatch(worktreePath: string, patch: string, message: string, role: string): Promise<string> {
+    const git = gitAt(this.managed(worktreePath, 'apply a patch in'), role);
+    const scratch = mkdtempSync(join(tmpdir(), 'auton-patch-'));
+    const file = join(scratch, 'accepted.patch');
+    try {
+      writeFileSync(file, patch);
+      await git.raw(['apply', '--index', '--whitespace=nowarn', file]).catch((error: Error) => {
+        throw new Error(`the patch does not apply to ${worktreePath}: ${error.message.trim()}`);
+      });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    const who = autonIdentity(role);
+    await git.raw(['commit', '--quiet', '--no-verify', `--author=${who.name} <${who.email}>`, '-m', message]);
+    return (await git.revparse(['HEAD'])).trim();
   }
 
   /**

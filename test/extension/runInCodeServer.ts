@@ -4,16 +4,13 @@
  * development, and the suites' mocha result comes back through `window.codeAutomationExit`.
  * Prints the suites' output, the extension's activation time and the wall time; exits with
  * mocha's status. code-server and Chromium are stopped whatever happens.
- *
- * Suites drive the workbench UI through this harness (see ./uiBridge.ts): they log a request,
- * the harness plays it with playwright (type into the quick input, click a notification's
- * button, take a screenshot into test-results/screenshots/) and writes the answer to a file.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { deadline, ensureCodeServer, launchChromium, log, ROOT, scratch, startCodeServer, type CodeServer } from './codeServer';
-import { playUiRequest, resetScreenshots, SCREENSHOTS, UI_REQUEST } from './uiBridge';
+import { resetScreenshots, SCREENSHOTS } from './uiBridge';
+import { startUiDriver, UI_DRIVER_ENV } from './uiDriver';
 
 const SUITE_INDEX = join(ROOT, 'out', 'test', 'extension', 'suite', 'index.js');
 const TIMEOUT_MS = 480_000;
@@ -22,29 +19,30 @@ async function main(): Promise<number> {
   ensureCodeServer();
   const started = Date.now();
   const run = scratch('extension-run');
-  resetScreenshots();
   const workspace = join(run, 'workspace');
   mkdirSync(workspace);
   writeFileSync(join(workspace, 'README.md'), 'Scratch workspace for the AUTON extension tests.\n');
 
   let server: CodeServer | undefined;
   let browser: Browser | undefined;
+  let page: Page | undefined;
   let activation: string | undefined;
+  // Suites click and type in the workbench through this (the inline review's CodeLenses).
+  resetScreenshots();
+  const driver = await startUiDriver(() => page, SCREENSHOTS);
+  process.env[UI_DRIVER_ENV] = driver.url;
   try {
     server = await startCodeServer({ userData: join(run, 'user-data'), extensions: join(run, 'extensions'), home: run });
     log(`code-server on port ${server.port}`);
     browser = await launchChromium();
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // Tall enough that a review document's hunks all show in the screenshots.
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    const workbench = page;
     const exitCode = new Promise<number>((resolveExit) => {
-      void page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
+      void workbench.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
     });
     page.on('console', (message) => {
       const text = message.text();
-      const request = UI_REQUEST.exec(text);
-      if (request) {
-        void playUiRequest(page, request[1]!);
-        return;
-      }
       const measured = /AUTON activation time: ([\d.]+ ms)/.exec(text);
       if (measured) {
         activation = measured[1];
@@ -67,6 +65,7 @@ async function main(): Promise<number> {
   } finally {
     await browser?.close().catch((error: Error) => log(`closing Chromium: ${error.message}`));
     await server?.stop();
+    await driver.close();
     log(`activation time in the extension host: ${activation ?? 'not reported'}`);
     log(`screenshots in ${SCREENSHOTS}`);
     log(`test:extension wall time (without the one-time install): ${((Date.now() - started) / 1000).toFixed(1)} s`);

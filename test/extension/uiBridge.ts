@@ -1,16 +1,14 @@
 /**
- * The harness side of ./uiProtocol.ts: plays a suite's UI steps in the workbench page with
- * playwright and writes the answer where the suite waits for it.
+ * Plays a suite's UI steps (./uiProtocol.ts) in the workbench page with playwright, for the
+ * harness's UI driver (./uiDriver.ts, action "steps").
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { log, ROOT, TEST_TMP } from './codeServer';
-import { UI_REQUEST_PREFIX, UI_REQUEST_SUFFIX, type UiAnswer, type UiRequest, type UiStep } from './uiProtocol';
+import { log, ROOT } from './codeServer';
+import type { UiAnswer, UiStep } from './uiProtocol';
 
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
-const escapeRe = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-export const UI_REQUEST = new RegExp(`${escapeRe(UI_REQUEST_PREFIX)}(.*?)${escapeRe(UI_REQUEST_SUFFIX)}`);
 
 /** Empties the screenshot folder at the start of a run, so every file there is this run's. */
 export function resetScreenshots(): void {
@@ -70,31 +68,17 @@ async function play(page: Page, step: UiStep, answer: UiAnswer): Promise<void> {
   }
 }
 
-export async function playUiRequest(page: Page, json: string): Promise<void> {
-  let request: UiRequest;
-  try {
-    request = JSON.parse(json) as UiRequest;
-  } catch (error) {
-    log(`a UI request that is not JSON: ${(error as Error).message}`);
-    return;
-  }
-  const reply = resolve(request.reply);
-  if (relative(TEST_TMP, reply).startsWith('..')) {
-    log(`a UI request wants its answer outside ${TEST_TMP}: ${reply}; refused`);
-    return;
-  }
+/** Plays the steps in order; the answer says which one failed, with a screenshot of the page then. */
+export async function playSteps(page: Page, steps: readonly UiStep[]): Promise<UiAnswer> {
   const answer: UiAnswer = { ok: true, texts: [], screenshots: [] };
-  for (const [i, step] of request.steps.entries()) {
+  for (const [i, step] of steps.entries()) {
     try {
       await play(page, step, answer);
     } catch (error) {
-      Object.assign(answer, { ok: false, error: `step ${i + 1} ${JSON.stringify(step)}: ${(error as Error).message.split('\n')[0]}` });
-      // What the page looked like when the step failed.
-      await page.screenshot({ path: join(SCREENSHOTS, `failed-${request.id}.png`) }).catch(() => undefined);
-      break;
+      const shot = join(SCREENSHOTS, `failed-step-${Date.now()}.png`);
+      await page.screenshot({ path: shot }).catch(() => undefined);
+      return { ...answer, ok: false, error: `step ${i + 1} ${JSON.stringify(step)}: ${(error as Error).message.split('\n')[0]} (page: ${relative(ROOT, shot)})` };
     }
   }
-  mkdirSync(resolve(reply, '..'), { recursive: true });
-  writeFileSync(`${reply}.tmp`, JSON.stringify(answer));
-  renameSync(`${reply}.tmp`, reply);
+  return answer;
 }

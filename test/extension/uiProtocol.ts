@@ -1,7 +1,7 @@
 /**
- * What an extension test suite asks the harness to do in the workbench page, and the answer.
- * A suite logs `[auton-ui]<<{json}>>`; the harness plays the steps in order with playwright and
- * writes the answer as JSON to `reply` (a file under .test-tmp/). No imports: both sides load it.
+ * What an extension test suite asks the harness to do in the workbench page, and the answer:
+ * the suite posts `{"action":"steps","steps":[...]}` to the UI driver (./uiDriver.ts), which
+ * plays them in order with playwright. No imports: both sides load it.
  */
 export type UiStep =
   /** Waits until an element matching `selector` (and holding `text`) is visible. */
@@ -30,18 +30,9 @@ export type UiStep =
   /** A PNG of the page, or of the first element matching `selector`, in test-results/screenshots/. */
   | { screenshot: string; selector?: string };
 
-export interface UiRequest {
-  readonly id: string;
-  readonly reply: string;
-  readonly steps: readonly UiStep[];
-}
-
 export interface UiAnswer {
   readonly ok: boolean;
   readonly error?: string;
   readonly texts: string[];
   readonly screenshots: string[];
 }
-
-export const UI_REQUEST_PREFIX = '[auton-ui]<<';
-export const UI_REQUEST_SUFFIX = '>>';

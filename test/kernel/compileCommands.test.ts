@@ -43,5 +43,33 @@ describe('compile_commands.json from the kernel build', function () {
 
       assert.equal(readFileSync(join(root, 'kernels', 'build', 'compile_commands.json'), 'utf8'), readFileSync(path, 'utf8'), 'the last arch built is the default');
     });
+
+    it(`gives ${arch} FP_SRCS floating-point flags and everything else integer-only flags`, async () => {
+      const built = await buildKernel({ root, arch });
+      assert.ok(built.ok, built.message);
+      const commands = JSON.parse(readFileSync(artifactsFor(root, arch).compileCommands, 'utf8')) as CompileCommand[];
+      const argsOf = (file: string): string[] => {
+        const c = commands.find((x) => x.file === file);
+        assert.ok(c, `${file} is listed`);
+        return c.arguments;
+      };
+      const integerOnly: Record<typeof arch, (args: string[]) => boolean> = {
+        x86_64: (a) => a.includes('-mgeneral-regs-only'),
+        aarch64: (a) => a.includes('-mgeneral-regs-only'),
+        riscv64: (a) => a.includes('-march=rv64imac') && a.includes('-mabi=lp64'),
+      };
+      const fpAllowed: Record<typeof arch, (args: string[]) => boolean> = {
+        x86_64: (a) => !a.includes('-mgeneral-regs-only') && a.includes('-msse2') && a.includes('-mno-80387') && a.includes('-mno-red-zone'),
+        aarch64: (a) => !a.includes('-mgeneral-regs-only'),
+        riscv64: (a) => a.includes('-march=rv64gc') && a.includes('-mabi=lp64'),
+      };
+      for (const file of ['core/main.c', 'sched/sched.c', `arch/${arch}/boot.c`]) {
+        assert.ok(integerOnly[arch](argsOf(file)), `${file}: ${argsOf(file).join(' ')}`);
+      }
+      assert.ok(fpAllowed[arch](argsOf('tests/test_fpu.c')), argsOf('tests/test_fpu.c').join(' '));
+      for (const c of commands.filter((x) => x.file.startsWith('slm/neural/'))) {
+        assert.ok(fpAllowed[arch](c.arguments), `${c.file}: ${c.arguments.join(' ')}`);
+      }
+    });
   }
 });

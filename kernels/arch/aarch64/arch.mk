@@ -3,9 +3,11 @@
 #
 # No C runs before the MMU is on (entry.S builds the early tables), and all
 # kernel memory is Normal memory from then on, so unaligned accesses are fine.
-# -mgeneral-regs-only keeps FP/SIMD registers out of the kernel (and out of
-# the exception frame and the context switch).
+# -mgeneral-regs-only keeps FP/SIMD registers out of the kernel (and so out of
+# the exception frame); FP_SRCS are built without it, and the context switch
+# saves q0-q31, FPCR and FPSR for them.
 ARCH_CFLAGS := --target=aarch64-unknown-elf -mgeneral-regs-only
+ARCH_FP_CFLAGS := --target=aarch64-unknown-elf
 ARCH_LDFLAGS := -z max-page-size=4096
 LINKER_SCRIPT := arch/aarch64/kernel.ld
 ARCH_SRCS := \

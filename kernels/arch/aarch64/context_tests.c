@@ -91,19 +91,28 @@ static void never_runs(void *arg)
 }
 
 /* The frame a new thread starts from: entry and arg for the trampoline,
- * which then enters kernel_thread_start; a 16-byte-aligned stack. */
+ * which then enters kernel_thread_start; a 16-byte-aligned stack; a zero
+ * FP/SIMD state (q0-q31, FPCR, FPSR) above the 12 general registers. */
 KTEST(aarch64_context_init_frame)
 {
-	static uint64_t stack[64] __attribute__((aligned(16)));
+	enum { WORDS = 128, FRAME_WORDS = 12 + 64 + 2 };
+	static uint64_t stack[WORDS] __attribute__((aligned(16)));
+	for (unsigned i = 0; i < WORDS; i++)
+		stack[i] = 0xa5a5a5a5a5a5a5a5ull;
 	int marker;
-	uintptr_t sp = hal_context_init(&stack[64], never_runs, &marker);
+	uintptr_t sp = hal_context_init(&stack[WORDS], never_runs, &marker);
 	const uint64_t *f = (const uint64_t *)sp;
 	KT_EXPECT_EQ(sp & 15, 0);
-	KT_EXPECT_EQ(sp, (uintptr_t)&stack[64] - 96);
+	KT_EXPECT_EQ(sp, (uintptr_t)&stack[WORDS - FRAME_WORDS]);
 	KT_EXPECT_EQ(f[0], (uintptr_t)never_runs);  /* x19 */
 	KT_EXPECT_EQ(f[1], (uintptr_t)&marker);     /* x20 */
 	KT_EXPECT_EQ(f[10], 0);                     /* x29: end of the frame chain */
 	KT_EXPECT_EQ(f[11], (uintptr_t)aarch64_thread_trampoline); /* x30 */
+	unsigned nonzero = 0;
+	for (unsigned i = 12; i < FRAME_WORDS; i++)
+		nonzero += f[i] != 0;
+	KT_EXPECT_EQ(nonzero, 0);
+	KT_EXPECT_EQ(stack[WORDS - FRAME_WORDS - 1], 0xa5a5a5a5a5a5a5a5ull); /* nothing below sp */
 }
 
 /* 2 x ROUND_TRIPS switches with interrupts masked, callee-saved registers

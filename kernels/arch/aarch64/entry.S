@@ -17,6 +17,7 @@
 #define HCR_EL2_RW	(1 << 31)	/* EL1 is AArch64 */
 #define SPSR_EL1H	0x3c5		/* EL1 using SP_EL1, D A I F masked */
 #define CPTR_EL2_RES1	0x33ff		/* and TFP clear: FP/SIMD not trapped to EL2 */
+#define CPACR_FPEN	(3 << 20)	/* FP/SIMD instructions not trapped at EL1 */
 #define ICC_SRE_SRE	(1 << 0)
 #define ICC_SRE_ENABLE	(1 << 3)	/* EL1 may use ICC_SRE_EL1 */
 
@@ -98,7 +99,13 @@ from_el2:
 in_el1:
 	mov32	x0, SCTLR_EL1_RES1	/* MMU and caches off, whatever we came with */
 	msr	sctlr_el1, x0
+	/* FP/SIMD on for FP_SRCS code (kernels/Makefile); the rest of the
+	 * kernel never touches it and the context switch saves it eagerly. */
+	mov	x0, #CPACR_FPEN
+	msr	cpacr_el1, x0
 	isb
+	msr	fpcr, xzr		/* round to nearest, no FP exception traps */
+	msr	fpsr, xzr
 	adr	x21, _start		/* where the loader put us (physical) */
 	ldr	x22, =_start		/* where we are linked (virtual) */
 	/* The early map uses 2 MiB blocks for the image: the loader must keep

@@ -3,11 +3,18 @@
 # linked at 0xffffffff80200000 (medany code is PC-relative, so the entry runs
 # at the physical address until it has turned paging on).
 # lld 14 has no RISC-V relaxation, hence -mno-relax (see ENVIRONMENT.md).
-ARCH_CFLAGS := --target=riscv64-unknown-elf -march=rv64gc -mabi=lp64d \
-	-mcmodel=medany -mno-relax
+# Integer-only code is rv64imac; FP_SRCS get F and D (rv64gc). Both use the
+# soft-float calling convention lp64 so that they link together: FP values
+# never cross between them anyway. The context switch (switch.S, which needs
+# the D extension to assemble) saves f0-f31 and fcsr.
+RISCV64_CFLAGS := --target=riscv64-unknown-elf -mabi=lp64 -mcmodel=medany -mno-relax
+ARCH_CFLAGS := $(RISCV64_CFLAGS) -march=rv64imac
+ARCH_FP_CFLAGS := $(RISCV64_CFLAGS) -march=rv64gc
+FP_SRCS += arch/riscv64/switch.S
 ARCH_LDFLAGS := -m elf64lriscv
 ARCH_SRCS := \
 	arch/riscv64/entry.S \
+	arch/riscv64/switch.S \
 	arch/riscv64/boot.c \
 	arch/riscv64/platform.c \
 	arch/riscv64/cpu.c \

@@ -96,11 +96,15 @@ KTEST(riscv64_compressed_ebreak_resumes)
 	KT_EXPECT_EQ(n, 2);
 }
 
-/* The kernel is integer-only and nothing saves FP registers on traps, so
- * the FPU stays off (sstatus.FS = Off): a stray FP instruction traps. */
-KTEST(riscv64_fpu_off)
+/* The FPU is on for FP_SRCS code (sstatus.FS never Off after boot: the
+ * context switch saves f0-f31 and fcsr), and this file, like the rest of
+ * the integer kernel, is built without F and D (rv64imac, ABI lp64). */
+KTEST(riscv64_fpu_on_kernel_integer_only)
 {
-	KT_EXPECT_EQ(csr_read(sstatus) & SSTATUS_FS, 0);
+	KT_EXPECT(csr_read(sstatus) & SSTATUS_FS);
+#if defined(__riscv_flen) || !defined(__riscv_float_abi_soft)
+	KT_EXPECT(!"integer-only code compiled with F/D or a hard-float ABI");
+#endif
 }
 
 static uint64_t ticks_to_ns(uint64_t ticks)

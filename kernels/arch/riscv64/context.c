@@ -1,16 +1,19 @@
 /* Kernel-thread context on RISC-V: a suspended thread is its stack pointer;
- * hal_context_switch (entry.S) keeps ra and s0-s11 on the stack. */
+ * hal_context_switch (switch.S) keeps ra, s0-s11, fcsr and f0-f31 on the
+ * stack. */
 #include "kernel.h"
 #include "hal/hal.h"
 #include "riscv.h"
 
-/* The frame hal_context_switch pops, in its order (entry.S CTX_SIZE). */
+/* The frame hal_context_switch pops, in its order (switch.S CTX_SIZE). */
 struct switch_frame {
 	unsigned long ra;
 	unsigned long s[12]; /* s0 .. s11 */
-	unsigned long pad;   /* keeps sp 16-byte aligned */
+	unsigned long fcsr;  /* 0: round to nearest, no exception flags */
+	uint64_t f[32];      /* f0 .. f31 (fsd/fld: the D extension's width) */
 };
-_Static_assert(sizeof(struct switch_frame) == 14 * 8, "entry.S CTX_SIZE");
+_Static_assert(sizeof(struct switch_frame) == 46 * 8, "switch.S CTX_SIZE");
+_Static_assert(sizeof(struct switch_frame) % 16 == 0, "sp stays 16-byte aligned");
 
 /* The first switch to a new thread "returns" into context_trampoline, which
  * calls kernel_thread_start(entry, arg) with interrupts still disabled. */

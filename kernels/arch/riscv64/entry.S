@@ -1,8 +1,8 @@
 /*
  * RISC-V 64 entry points in assembly: the boot entry OpenSBI jumps to (it
  * turns paging on and moves to the higher half), the S-mode trap vector with
- * its stack-overflow check, the context switch, the fault-tolerant probe
- * read and a register snapshot.
+ * its stack-overflow check, the fault-tolerant probe read and a register
+ * snapshot. The context switch, which saves FP registers, is in switch.S.
  */
 
 #define FRAME_SIZE (36 * 8) /* struct trap_frame, 16-byte aligned */
@@ -19,9 +19,6 @@
 #define SATP_SV39 8
 #define DIRECT_MAP_INDEX 256 /* 0xffffffc000000000 in a level-2 table */
 #define DIRECT_MAP_GIB 128   /* direct map size, hal_mmu_layout() */
-
-/* Callee-saved registers of a suspended thread (hal_context_switch). */
-#define CTX_SIZE (14 * 8) /* ra, s0-s11, 16-byte aligned */
 
 /*
  * OpenSBI (fw_dynamic) enters here in S-mode at the PHYSICAL load address
@@ -41,8 +38,8 @@ _start:
 
 	lla t0, early_trap
 	csrw stvec, t0
-	/* The kernel is integer-only: any FP instruction traps as illegal
-	 * instead of silently using registers nobody saves. */
+	/* FP off until riscv_fpu_init (switch.S) turns it on at the link
+	 * address: nothing before it may use FP. */
 	li t0, SSTATUS_FS
 	csrc sstatus, t0
 	lla sp, boot_stack_top
@@ -110,6 +107,7 @@ high_entry:
 	/* sscratch holds this hart's emergency stack (trap_entry). */
 	lla t0, emergency_stack_top
 	csrw sscratch, t0
+	call riscv_fpu_init
 	call riscv_boot /* a0 = hart id, a1 = physical DTB address */
 
 /* A trap before paging is on: nothing can print yet. Exit through QEMU
@@ -250,57 +248,6 @@ trap_fatal:
 	lla sp, emergency_stack_top
 	li a0, 37
 	call hal_power_exit
-
-/*
- * void hal_context_switch(uintptr_t *save_sp, uintptr_t new_sp): pushes
- * ra and s0-s11 on the current stack, stores sp in *save_sp, switches to
- * new_sp and pops that thread's registers. Interrupts stay as they are
- * (disabled, by contract).
- */
-	.globl hal_context_switch
-hal_context_switch:
-	addi sp, sp, -CTX_SIZE
-	sd ra, 0*8(sp)
-	sd s0, 1*8(sp)
-	sd s1, 2*8(sp)
-	sd s2, 3*8(sp)
-	sd s3, 4*8(sp)
-	sd s4, 5*8(sp)
-	sd s5, 6*8(sp)
-	sd s6, 7*8(sp)
-	sd s7, 8*8(sp)
-	sd s8, 9*8(sp)
-	sd s9, 10*8(sp)
-	sd s10, 11*8(sp)
-	sd s11, 12*8(sp)
-	sd sp, 0(a0)
-	mv sp, a1
-	ld ra, 0*8(sp)
-	ld s0, 1*8(sp)
-	ld s1, 2*8(sp)
-	ld s2, 3*8(sp)
-	ld s3, 4*8(sp)
-	ld s4, 5*8(sp)
-	ld s5, 6*8(sp)
-	ld s6, 7*8(sp)
-	ld s7, 8*8(sp)
-	ld s8, 9*8(sp)
-	ld s9, 10*8(sp)
-	ld s10, 11*8(sp)
-	ld s11, 12*8(sp)
-	addi sp, sp, CTX_SIZE
-	ret
-
-/* Where a new thread's first hal_context_switch returns to: hal_context_init
- * left entry in s1 and arg in s2. s0 (frame pointer) and ra are zero so
- * backtraces end here. */
-	.globl context_trampoline
-context_trampoline:
-	mv a0, s1
-	mv a1, s2
-	li s0, 0
-	li ra, 0
-	j kernel_thread_start
 
 /*
  * bool hal_cpu_probe_read(uintptr_t addr): reads one byte; false when the

@@ -1,8 +1,13 @@
 # x86_64: one ELF that GRUB boots through Multiboot2 (`make iso`, -cdrom) and
 # QEMU boots through its PVH note (-kernel build/x86_64/kernel.bin).
 
-ARCH_CFLAGS := --target=x86_64-unknown-elf -mno-red-zone -mgeneral-regs-only -fno-pic \
-	-mcmodel=kernel -fno-asynchronous-unwind-tables
+X86_64_CFLAGS := --target=x86_64-unknown-elf -mno-red-zone -fno-pic -mcmodel=kernel \
+	-fno-asynchronous-unwind-tables
+# Integer-only code never touches x87/SSE registers; FP_SRCS may use SSE2
+# (the x86_64 baseline) and nothing else: the context switch saves xmm0-15
+# and MXCSR, not x87, MMX or AVX state.
+ARCH_CFLAGS := $(X86_64_CFLAGS) -mgeneral-regs-only
+ARCH_FP_CFLAGS := $(X86_64_CFLAGS) -msse2 -mno-avx -mno-80387 -mno-mmx
 ARCH_LDFLAGS := -z max-page-size=0x1000
 NASMFLAGS := -f elf64 -g -F dwarf -I .
 LINKER_SCRIPT := arch/x86_64/linker.ld

@@ -320,8 +320,23 @@ KTEST(x86_64_page_fault_error_code)
 static struct pingpong {
 	uintptr_t main_sp, a_sp, b_sp;
 	unsigned a_runs, b_runs;
+	unsigned a_mxcsr_bad, b_mxcsr_bad;
 	bool a_aligned, b_aligned, a_arg, b_arg;
 } pp;
+
+/* MXCSR is part of each thread's FP state: pong rounds down, ping keeps
+ * the default (inline asm, so this integer-only file can touch it). */
+#define MXCSR_ROUND_DOWN (0x1f80 | (1u << 13))
+static uint32_t get_mxcsr(void)
+{
+	uint32_t v;
+	__asm__ volatile("stmxcsr %0" : "=m"(v));
+	return v & ~0x3fu; /* control bits only: earlier FP code leaves sticky flags */
+}
+static void set_mxcsr(uint32_t v)
+{
+	__asm__ volatile("ldmxcsr %0" : : "m"(v));
+}
 
 /* With the frame pointer kept, rbp is 16-byte aligned exactly when the
  * function was entered with the stack the ABI promises. */
@@ -339,6 +354,7 @@ static void ping(void *arg)
 	for (unsigned i = 0; i < PINGPONG_ROUNDS; i++) {
 		p->a_runs++;
 		hal_context_switch(&p->a_sp, p->b_sp);
+		p->a_mxcsr_bad += get_mxcsr() != 0x1f80;
 	}
 	hal_context_switch(&p->a_sp, p->main_sp);
 	panic("ping-pong thread resumed after the test");
@@ -350,9 +366,12 @@ static void pong(void *arg)
 	hal_irq_disable();
 	p->b_arg = p == &pp;
 	p->b_aligned = abi_aligned();
+	p->b_mxcsr_bad += get_mxcsr() != 0x1f80; /* a new thread's default */
+	set_mxcsr(MXCSR_ROUND_DOWN);
 	for (;;) {
 		p->b_runs++;
 		hal_context_switch(&p->b_sp, p->a_sp);
+		p->b_mxcsr_bad += get_mxcsr() != MXCSR_ROUND_DOWN;
 	}
 }
 
@@ -369,7 +388,17 @@ KTEST(x86_64_context_switch_pingpong)
 	char *b_top = (char *)hal_phys_to_virt(b) + PINGPONG_STACK_PAGES * PAGE_SIZE;
 	pp.a_sp = hal_context_init(a_top, ping, &pp);
 	pp.b_sp = hal_context_init(b_top, pong, &pp);
-	KT_EXPECT(pp.a_sp < (uintptr_t)a_top && pp.a_sp > (uintptr_t)a_top - 128);
+	/* Under the 7-word register frame: the 16-byte aligned FP area with the
+	 * default state (xmm0-15 zero, MXCSR 0x1f80), then the frame's address. */
+	const uint8_t *fp = (const uint8_t *)pp.a_sp;
+	KT_EXPECT_EQ(pp.a_sp & 15, 0);
+	KT_EXPECT(pp.a_sp <= (uintptr_t)a_top - 7 * 8 - 272 && pp.a_sp > (uintptr_t)a_top - 7 * 8 - 272 - 16);
+	unsigned nonzero = 0;
+	for (unsigned i = 0; i < 256; i++)
+		nonzero += fp[i] != 0;
+	KT_EXPECT_EQ(nonzero, 0);
+	KT_EXPECT_EQ(*(const uint32_t *)(fp + 256), 0x1f80);
+	KT_EXPECT_EQ(*(const uint64_t *)(fp + 264), (uintptr_t)a_top - 7 * 8);
 
 	unsigned long irq = hal_irq_save();
 	uint64_t t0 = hal_time_ns();
@@ -381,6 +410,9 @@ KTEST(x86_64_context_switch_pingpong)
 	KT_EXPECT_EQ(pp.b_runs, PINGPONG_ROUNDS);
 	KT_EXPECT(pp.a_arg && pp.b_arg);
 	KT_EXPECT(pp.a_aligned && pp.b_aligned);
+	KT_EXPECT_EQ(pp.a_mxcsr_bad, 0);
+	KT_EXPECT_EQ(pp.b_mxcsr_bad, 0);
+	KT_EXPECT_EQ(get_mxcsr(), 0x1f80);
 	ktest_diag("%u switches, %llu ns each", 2 * PINGPONG_ROUNDS + 1,
 		   (unsigned long long)(ns / (2 * PINGPONG_ROUNDS + 1)));
 	pmm_free_pages(a, PINGPONG_STACK_PAGES);

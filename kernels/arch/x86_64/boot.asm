@@ -33,9 +33,15 @@ PML4_KERNEL equ (KERNEL_VMA >> 39) & 511
 PDPT_KERNEL equ (KERNEL_VMA >> 30) & 511
 
 CR0_PE   equ 1 << 0
+CR0_MP   equ 1 << 1
+CR0_EM   equ 1 << 2
+CR0_TS   equ 1 << 3
+CR0_NE   equ 1 << 5
 CR0_WP   equ 1 << 16
 CR0_PG   equ 1 << 31
 CR4_PAE  equ 1 << 5
+CR4_OSFXSR     equ 1 << 9
+CR4_OSXMMEXCPT equ 1 << 10
 MSR_EFER equ 0xc0000080
 EFER_LME equ 1 << 8
 
@@ -195,6 +201,7 @@ high64:
 	mov fs, eax
 	mov gs, eax
 	lea rsp, [rel boot_stack_top]
+	call fpu_init
 	mov edi, ebp
 	xor ebp, ebp                            ; end of the frame-pointer chain
 	call arch_boot
@@ -203,7 +210,26 @@ high64:
 	hlt
 	jmp .hang
 
+; x87 and SSE on (every x86_64 CPU has both): no emulation, no lazy #NM
+; traps (TS clear; the context switch saves the state eagerly), native x87
+; error reporting, SSE instructions allowed (OSFXSR) with SSE exceptions as
+; #XM. Then the default state: x87 and SSE exceptions masked, round to
+; nearest. Only FP_SRCS code (kernels/Makefile, SSE2 only) ever uses it.
+fpu_init:
+	mov rax, cr0
+	and rax, ~(CR0_EM | CR0_TS)
+	or rax, CR0_MP | CR0_NE
+	mov cr0, rax
+	mov rax, cr4
+	or rax, CR4_OSFXSR | CR4_OSXMMEXCPT
+	mov cr4, rax
+	fninit
+	ldmxcsr [rel mxcsr_default]
+	ret
+
 section .rodata
+mxcsr_default:
+	dd 0x1f80
 no_long_mode_msg:
 	db "AUTON: this CPU has no 64-bit long mode; halted", 13, 10, 0
 

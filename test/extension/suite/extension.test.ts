@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { ARCH_CHOICES, formatProblem } from '../../../src/core/config';
 import { ROLES } from '../../../src/core/roles';
 import type { AutonApi } from '../../../src/vscode/activate';
-import { COMMANDS, KERNEL_ACTIONS } from '../../../src/vscode/contributions';
+import { COMMANDS, KERNEL_ACTIONS, REVIEW_COMMANDS } from '../../../src/vscode/contributions';
 import type { AutonTaskDefinition } from '../../../src/vscode/taskProvider';
 
 const EXTENSION_ID = 'auton-dev.auton';
@@ -46,7 +46,7 @@ describe('AUTON in the VS Code extension host', () => {
     const contributed = (extension.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map(
       (c) => c.command,
     );
-    assert.equal(contributed.length, 15 + ROLES.length);
+    assert.equal(contributed.length, 15 + Object.keys(REVIEW_COMMANDS).length + ROLES.length);
     assert.deepEqual(contributed.filter((id) => !registered.has(id)), []);
   });
 

@@ -1,6 +1,6 @@
 /**
  * Entry point the extension host loads as `extensionTestsPath`: runs every `*.test.js` next
- * to it with mocha and settles with the result.
+ * to it (or those AUTON_EXTENSION_SUITE names) with mocha and settles with the result.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,8 +12,8 @@ export function run(): Promise<void> {
   // forwards console output to the page unformatted, so format it here.
   Mocha.reporters.Base.consoleLog = (...args: unknown[]) => console.log(format(...args));
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 30_000 });
-  // AUTON_EXTENSION_TESTS=runGoal runs only the suites whose file name holds that text.
-  const only = process.env.AUTON_EXTENSION_TESTS ?? '';
+  // AUTON_EXTENSION_SUITE=review runs only the suites whose file name contains "review".
+  const only = process.env.AUTON_EXTENSION_SUITE ?? '';
   for (const file of readdirSync(__dirname).filter((f) => f.endsWith('.test.js') && f.includes(only))) {
     mocha.addFile(join(__dirname, file));
   }

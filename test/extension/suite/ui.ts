@@ -1,29 +1,17 @@
 /**
- * The suite side of ../uiProtocol.ts: asks the harness to play steps in the workbench page
- * (playwright) and waits for its answer file.
+ * Plays UI steps (../uiProtocol.ts) in the workbench page through the harness's UI driver
+ * (../uiDriver.ts, reached at the address in AUTON_TEST_UI), as a person would.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import * as vscode from 'vscode';
-import { UI_REQUEST_PREFIX, UI_REQUEST_SUFFIX, type UiAnswer, type UiStep } from '../uiProtocol';
+import type { UiAnswer, UiStep } from '../uiProtocol';
 
-let next = 0;
-
-export async function ui(steps: UiStep[], ms = 90_000): Promise<UiAnswer> {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  if (folder === undefined) throw new Error('the UI bridge needs the test workspace folder open');
-  const id = `ui-${process.pid}-${next++}`;
-  // The scratch run folder beside the workspace, inside .test-tmp/ where the harness writes.
-  const reply = join(folder, '..', 'ui', `${id}.json`);
-  rmSync(reply, { force: true });
-  console.log(`${UI_REQUEST_PREFIX}${JSON.stringify({ id, reply, steps })}${UI_REQUEST_SUFFIX}`);
-  const end = Date.now() + ms;
-  while (!existsSync(reply)) {
-    if (Date.now() > end) throw new Error(`the harness did not answer UI request ${id} within ${ms / 1000} s: ${JSON.stringify(steps)}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-  const answer = JSON.parse(readFileSync(reply, 'utf8')) as UiAnswer;
-  if (!answer.ok) throw new Error(`UI request ${id} failed: ${answer.error ?? 'no reason given'}`);
+export async function ui(steps: UiStep[]): Promise<UiAnswer> {
+  const url = process.env.AUTON_TEST_UI;
+  if (!url) throw new Error('AUTON_TEST_UI is not set: run the suites through test/extension/runInCodeServer.ts');
+  const res = await fetch(url, { method: 'POST', body: JSON.stringify({ action: 'steps', steps }) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`the UI driver failed: ${text}`);
+  const answer = JSON.parse(text) as UiAnswer;
+  if (!answer.ok) throw new Error(`UI steps failed: ${answer.error ?? 'no reason given'}`);
   return answer;
 }
 
@@ -34,8 +22,8 @@ export const UI = {
   toast: '.notifications-toasts .notification-toast',
   toastButton: '.notifications-toasts .notification-toast .monaco-button',
   sidebar: '.part.sidebar',
+  statusBar: '.part.statusbar',
   treeRow: '.part.sidebar .monaco-list-row',
   hover: '.monaco-hover',
   menuItem: '.context-view .monaco-menu .action-item',
-  statusBar: '.part.statusbar',
 } as const;

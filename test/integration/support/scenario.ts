@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadProjectConfig } from '../../../src/core/configFile';
 import { Engine } from '../../../src/core/engine';
+import type { EngineDeps } from '../../../src/core/engineDeps';
 import { createEngineDeps } from '../../../src/core/wiring';
 import type { Arch } from '../../../src/kernel/arches';
 import type { ContentBlock } from '../../../src/llm/types';
@@ -105,6 +106,8 @@ export interface EngineSetup {
   budget?: { maxUsd?: number; maxIterations?: number };
   key?: string;
   progress?: string[];
+  reviewMode?: 'automatic' | 'human';
+  awaitDecision?: EngineDeps['awaitDecision'];
 }
 
 export async function makeEngine(repo: UserRepo, s: EngineSetup): Promise<Engine> {
@@ -118,6 +121,7 @@ export async function makeEngine(repo: UserRepo, s: EngineSetup): Promise<Engine
     'budget.maxIterations': s.budget?.maxIterations ?? 0,
     'budget.maxMinutes': 0,
     'budget.maxTokens': 0,
+    reviewMode: s.reviewMode ?? 'automatic',
   };
   const project = loadProjectConfig(repo.root, {}, [{ source: 'test', values }]);
   if (project.problems.length) throw new Error(JSON.stringify(project.problems));
@@ -129,6 +133,7 @@ export async function makeEngine(repo: UserRepo, s: EngineSetup): Promise<Engine
     env,
     llm: { retry: { baseDelayMs: 10, maxDelayMs: 50 } },
     onProgress: (line) => s.progress?.push(line),
+    awaitDecision: s.awaitDecision,
   });
   return new Engine(deps);
 }

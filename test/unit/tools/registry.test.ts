@@ -56,9 +56,19 @@ describe('tool registry and role permissions', () => {
     assert.ok(names('integrator').includes('kernel_build') && !names('integrator').includes('replace_in_file'));
     assert.ok(names('architect').includes('write_file') && !names('architect').includes('kernel_build') && !names('architect').includes('delete_file'));
     assert.ok(names('manager').includes('repo_map') && !names('manager').includes('write_file'));
+    // The SLM team: read tools plus its own stage of the pipeline, never edits or the kernel.
+    const slmTools = (role: string) => names(role).filter((n) => n.startsWith('slm_'));
+    assert.deepEqual(slmTools('dataScientist'), ['slm_data']);
+    assert.deepEqual(slmTools('modelArchitect'), []);
+    assert.deepEqual(slmTools('training'), ['slm_train', 'slm_eval']);
+    assert.deepEqual(slmTools('evaluation'), ['slm_eval']);
+    assert.deepEqual(slmTools('quantization'), ['slm_quantize', 'slm_eval']);
+    assert.deepEqual(slmTools('export'), ['slm_export']);
     for (const role of ['dataScientist', 'modelArchitect', 'training', 'evaluation', 'quantization', 'export']) {
-      assert.deepEqual(toolsFor(role).map((t) => t.effect), toolsFor(role).map(() => 'read'), role);
+      assert.deepEqual(toolsFor(role).filter((t) => !t.spec.name.startsWith('slm_')).map((t) => t.effect), toolsFor(role).filter((t) => !t.spec.name.startsWith('slm_')).map(() => 'read'), role);
+      assert.ok(!names(role).some((n) => (EDIT_TOOLS as readonly string[]).includes(n) || n.startsWith('kernel_')), role);
     }
+    assert.ok(!names('developer').some((n) => n.startsWith('slm_')));
     assert.throws(() => toolsFor('wizard'), /unknown role "wizard": use one of manager, architect/);
   });
 
