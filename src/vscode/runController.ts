@@ -124,8 +124,13 @@ export class RunController implements vscode.Disposable {
     const id = runId ?? (await this.pickRun(root));
     if (id === undefined) return undefined;
     const run = listRuns(root).find((r) => r.id === id);
-    if (run === undefined || !new RunLog(root, id).exists()) {
+    const log = new RunLog(root, id);
+    if (run === undefined || !log.exists()) {
       this.notify('error', `AUTON: there is no run "${id}" in ${root}.`);
+      return undefined;
+    }
+    if (log.read().find((e) => e.type === 'run.started')?.team === 'slm') {
+      this.notify('error', `AUTON: run ${id} is an SLM team run; resume it with "auton slm resume ${id}" in a terminal.`);
       return undefined;
     }
     const config = this.configFor();
