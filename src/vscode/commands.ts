@@ -115,8 +115,9 @@ export function registerCommands(context: CommandContext): void {
       return task && runs.openReview(task.runId, task.taskId);
     },
     [COMMANDS.acceptTask]: (ref?: RunRef) => decide(ref, context, true),
-    [COMMANDS.rejectTask]: async (ref?: RunRef, feedback?: string) => {
-      const comment = feedback ?? (await vscode.window.showInputBox({
+    [COMMANDS.rejectTask]: async (ref?: RunRef, feedback?: unknown) => {
+      // From the tree's context menu the second argument is the selection, not a comment.
+      const comment = (typeof feedback === 'string' ? feedback : undefined) ?? (await vscode.window.showInputBox({
         title: 'AUTON: Reject with Feedback',
         prompt: 'What should the developer change? It goes back to the task with your words.',
         ignoreFocusOut: true,

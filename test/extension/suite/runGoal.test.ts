@@ -63,7 +63,8 @@ describe('Run Goal in code-server against the scripted model server', function (
         const task = taskOf(req);
         if (task === 'stop-me' && stopMe === 'hang') return { delayMs: 120_000, then: submit({}) };
         if (task === 'stop-me' && stopMe === 'junk') return submit({ nothing: 'useful' });
-        return developerTurn(req, featureFile(task));
+        // After the user's rejection the developer changes its value, so the review has new hunks.
+        return developerTurn(req, featureFile(task, undefined, promptOf(req).includes('The user rejected') ? 43 : 42));
       }
       case 'reviewer':
         // A moment in review, so the tree has a refresh to show it in (it debounces bursts).
@@ -339,12 +340,14 @@ describe('Run Goal in code-server against the scripted model server', function (
         { waitFor: UI.quickInput, text: 'Reject with Feedback' },
         { fill: UI.quickInputBox, value: 'call the value HELLO_VALUE' },
         { press: 'Enter' },
+        { sleepMs: 500 },
+        { screenshot: 'tree-7-after-reject' },
       ]);
       await until('the developer gets the feedback', () =>
         server.requests.some((r) => roleOf(r) === 'developer' && /The user rejected the change[\s\S]*call the value HELLO_VALUE/.test(promptOf(r))))
         .catch((error: Error) => {
           const decisions = new RunLog(root, runId).read().filter((e) => e.type === 'decision' || e.type === 'task.state');
-          throw new Error(`${error.message}; the log says: ${JSON.stringify(decisions.slice(-6))}; waiting: ${JSON.stringify(api.runs.pendingDecisions())}`);
+          throw new Error(`${error.message}; the log says: ${JSON.stringify(decisions.slice(-3))}; waiting: ${JSON.stringify(api.runs.pendingDecisions())}; notifications: ${JSON.stringify(api.runs.notifications().slice(-3))}`);
         });
       await until('the reworked change waits for the user', () => taskNode(runId, 'stop-me')?.task.status === 'awaiting-user');
       assert.equal(await vscode.commands.executeCommand(COMMANDS.acceptTask, taskNode(runId, 'stop-me')), true);
