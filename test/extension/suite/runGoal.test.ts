@@ -329,7 +329,8 @@ describe('Run Goal in code-server against the scripted model server', function (
     await until('the retry resumes the run', () => api.runs.current?.runId === runId, 15_000);
     const done = api.runs.current!.done;
     try {
-      await until('the change waits for the user', () => taskNode(runId, 'stop-me')?.task.status === 'awaiting-user');
+      await until('the change waits for the user', () => taskNode(runId, 'stop-me')?.task.status === 'awaiting-user'
+        && api.runs.pendingDecisions().some((p) => p.runId === runId && p.taskId === 'stop-me'));
       assert.equal(api.taskTree.getTreeItem(taskNode(runId, 'stop-me')!).contextValue, 'auton.task.awaiting-user');
       await ui([
         { waitFor: UI.treeRow, text: 'awaiting your review' },
@@ -349,7 +350,9 @@ describe('Run Goal in code-server against the scripted model server', function (
           const decisions = new RunLog(root, runId).read().filter((e) => e.type === 'decision' || e.type === 'task.state');
           throw new Error(`${error.message}; the log says: ${JSON.stringify(decisions.slice(-3))}; waiting: ${JSON.stringify(api.runs.pendingDecisions())}; notifications: ${JSON.stringify(api.runs.notifications().slice(-3))}`);
         });
-      await until('the reworked change waits for the user', () => taskNode(runId, 'stop-me')?.task.status === 'awaiting-user');
+      // The review registers the decision it waits for a moment after the task's state changes.
+      const waits = () => api.runs.pendingDecisions().some((p) => p.runId === runId && p.taskId === 'stop-me');
+      await until('the reworked change waits for the user', () => taskNode(runId, 'stop-me')?.task.status === 'awaiting-user' && waits());
       assert.equal(await vscode.commands.executeCommand(COMMANDS.acceptTask, taskNode(runId, 'stop-me')), true);
     } finally {
       await settings.update('reviewMode', undefined, vscode.ConfigurationTarget.Workspace);
