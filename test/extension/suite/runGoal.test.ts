@@ -164,15 +164,18 @@ describe('Run Goal in code-server against the scripted model server', function (
     const shown = api.runs.notifications().at(-1);
     assert.match(shown?.message ?? '', /the kernel toolchain is missing make, clang, ld\.lld, llvm-objcopy, qemu-system-riscv64/);
     assert.deepEqual(shown?.buttons, ['Show install command']);
+    // In the notification center: a toast may already have given way to the next one.
+    await vscode.commands.executeCommand('notifications.showList');
     await ui([
-      { waitFor: UI.toast, text: 'the kernel toolchain is missing' },
-      { click: UI.toastButton, text: 'Show install command' },
+      { waitFor: UI.centerItem, text: 'the kernel toolchain is missing' },
+      { click: UI.centerButton, text: 'Show install command' },
       { waitFor: '.part.editor .view-lines', text: 'sudo apt-get install' },
       { screenshot: 'toolchain-install-command' },
     ]);
     const doc = vscode.window.activeTextEditor?.document;
     assert.match(doc?.getText() ?? '', /missing qemu-system-riscv64 +\(Debian package: qemu-system-misc\)/);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await vscode.commands.executeCommand('notifications.hideList');
     assert.equal(runs().length, before, 'no run was started');
   });
 

@@ -21,6 +21,8 @@ export const UI = {
   quickInputBox: '.quick-input-widget .quick-input-box input',
   toast: '.notifications-toasts .notification-toast',
   toastButton: '.notifications-toasts .notification-toast .monaco-button',
+  centerItem: '.notifications-center .notification-list-item',
+  centerButton: '.notifications-center .notification-list-item .monaco-button',
   sidebar: '.part.sidebar',
   statusBar: '.part.statusbar',
   treeRow: '.part.sidebar .monaco-list-row',
