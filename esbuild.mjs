@@ -28,6 +28,8 @@ const builds = [
   { ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: runtimes },
   // The kernel debug adapter, a program of its own that VS Code starts per debug session.
   { ...common, entryPoints: ['src/debug/adapter.ts'], outfile: 'dist/debugAdapter.js' },
+  // The orchestration engine, required by the extension when a run starts (activation stays light).
+  { ...common, entryPoints: ['src/vscode/engineBundle.ts'], outfile: 'dist/engine.js', external: runtimes },
   // The clangd language client, required by the extension only when clangd starts.
   { ...common, entryPoints: ['src/vscode/clangdClient.ts'], outfile: 'dist/clangd.js', external: ['vscode'] },
   // The SLM training worker thread (slm/src/train/pool.ts starts it next to dist/cli.js).

@@ -103,12 +103,20 @@ export class Engine {
     });
   }
 
-  /** Continues a run from its log. */
-  async resume(runId: string): Promise<RunOutcome> {
+  /**
+   * Continues a run from its log. `retry` names failed tasks to put back in line with a fresh
+   * set of attempts (the tasks they blocked follow); the log records it, so a later resume agrees.
+   */
+  async resume(runId: string, opts: { retry?: readonly string[] } = {}): Promise<RunOutcome> {
     this.runId = runId;
     this.log = new RunLog(this.deps.repoRoot, runId);
     if (!this.log.exists()) throw new Error(`no run ${runId} in ${this.log.dir}: see "auton runs"`);
     const events = this.log.read();
+    for (const task of opts.retry ?? []) {
+      const last = [...events].reverse().find((e) => e.type === 'task.state' && e.task === task);
+      if (last?.state !== 'failed') throw new Error(`task "${task}" of run ${runId} has not failed (it is ${typeof last?.state === 'string' ? last.state : 'not started'}); only a failed task can be retried`);
+      events.push(this.log.append('task.retry', { task }));
+    }
     const started = events.find((e) => e.type === 'run.started');
     if (!started) throw new Error(`run ${runId} has no start event; its log is unusable`);
     const finished = [...events].reverse().find((e) => e.type === 'run.finished');
@@ -589,6 +597,8 @@ export class Engine {
         const state = e.state === 'failed' && e.retryable === true ? 'ready' : e.state as TaskState;
         final.set(String(e.task), { state, reason: (e.reason as string | null) ?? undefined, attempts: Math.max(0, Number(e.attempts ?? 0) - (state === 'ready' ? 1 : 0)) });
       }
+      // A user retry: the failed task starts over with all its attempts.
+      if (e.type === 'task.retry') final.set(String(e.task), { state: 'ready', attempts: 0 });
       if (e.type === 'task.branch') {
         const rt = this.rt(String(e.task));
         rt.base = String(e.base);

@@ -13,6 +13,13 @@ export interface TaskSnapshot {
   readonly title: string;
   readonly status: string;
   readonly role?: string;
+  /** What has to hold for the task to be merged. */
+  readonly acceptance?: readonly string[];
+  /** Model spend on the task so far, in US dollars. */
+  readonly costUsd?: number;
+  readonly attempts?: number;
+  /** Why the task failed, or the last gate's complaint. */
+  readonly reason?: string;
 }
 
 export interface RunSnapshot {
@@ -20,6 +27,8 @@ export interface RunSnapshot {
   readonly goal: string;
   readonly status: string;
   readonly tasks: readonly TaskSnapshot[];
+  /** Model spend of the whole run so far, in US dollars, when recorded. */
+  readonly usd?: number;
   /** Why `state.json` could not be read, when it could not. */
   readonly error?: string;
 }
@@ -30,7 +39,21 @@ function toTask(value: unknown, index: number): TaskSnapshot {
   const task = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
   const id = text(task.id, `task-${index + 1}`);
   const role = typeof task.role === 'string' ? task.role : undefined;
-  return { id, title: text(task.title, id), status: text(task.status, 'unknown'), ...(role ? { role } : {}) };
+  const acceptance = Array.isArray(task.acceptance) ? task.acceptance.filter((a): a is string => typeof a === 'string') : undefined;
+  return {
+    id,
+    title: text(task.title, id),
+    status: text(task.status, 'unknown'),
+    ...(role ? { role } : {}),
+    ...(acceptance ? { acceptance } : {}),
+    ...(finite(task.costUsd) ? { costUsd: task.costUsd } : {}),
+    ...(finite(task.attempts) ? { attempts: task.attempts } : {}),
+    ...(typeof task.reason === 'string' && task.reason !== '' ? { reason: task.reason } : {}),
+  };
+}
+
+function finite(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
 }
 
 function readRun(root: string, id: string): RunSnapshot {
@@ -42,7 +65,9 @@ function readRun(root: string, id: string): RunSnapshot {
     }
     const s = state as Record<string, unknown>;
     const tasks = Array.isArray(s.tasks) ? s.tasks.map(toTask) : [];
-    return { id, goal: text(s.goal, '(no goal recorded)'), status: text(s.status, 'unknown'), tasks };
+    const usage = typeof s.usage === 'object' && s.usage !== null ? (s.usage as Record<string, unknown>) : {};
+    const usd = finite(usage.usd) ? { usd: usage.usd } : {};
+    return { id, goal: text(s.goal, '(no goal recorded)'), status: text(s.status, 'unknown'), tasks, ...usd };
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'state.json is missing' : (error as Error).message;
     return { id, goal: '(unreadable run)', status: 'unreadable', tasks: [], error: reason };

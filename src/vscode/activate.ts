@@ -6,7 +6,10 @@ import { registerCommands } from './commands';
 import { AUTON_TASK_TYPE, DEBUG_TYPE, TASKS_VIEW } from './contributions';
 import { ClangdLauncher } from './clangd';
 import { KernelDebugAdapterFactory, KernelDebugConfigurationResolver, KernelDebugConfigurations } from './debugConfig';
-import { createReviewController } from './review';
+import { AgentChannels } from './outputChannels';
+import { createReviewController, type ReviewController } from './review';
+import { RunController } from './runController';
+import { LOG_SCHEME, RunLogDocuments } from './runLogDocument';
 import { onConfigChange, readConfig } from './settings';
 import { AutonStatusBar } from './statusBar';
 import { AutonTaskProvider } from './taskProvider';
@@ -19,8 +22,17 @@ export interface AutonApi {
   config(): ConfigResult;
   getApiKey(provider: string): Promise<string | undefined>;
   readonly taskTree: TaskTreeProvider;
+  /** Runs of the engine in this window: Run Goal, Stop, Resume, roles, notifications shown. */
+  readonly runs: RunController;
+  /** The agents' output channels. */
+  readonly channels: AgentChannels;
+  readonly statusBar: AutonStatusBar;
+  /** The inline review, when it could be started. */
+  readonly review: ReviewController | undefined;
   /** clangd for kernels/: whether it runs, and why not. */
   readonly clangd: ClangdLauncher;
+  /** Where VS Code writes the extension's log channels (one `<name>.log` per channel). */
+  readonly logDir: string;
 }
 
 function logConfig(log: vscode.LogOutputChannel, result: ConfigResult): void {
@@ -38,6 +50,20 @@ export function activateAuton(context: vscode.ExtensionContext): AutonApi {
   const tree = new TaskTreeProvider();
   const statusBar = new AutonStatusBar();
   statusBar.update(current);
+  const channels = new AgentChannels();
+  const logDocs = new RunLogDocuments();
+  let review: ReviewController | undefined;
+  try {
+    review = createReviewController(context);
+    context.subscriptions.push(review, review.onDidChange(() => tree.refreshSoon()));
+  } catch (error) {
+    log.warn(`inline review unavailable (${(error as Error).message}); human review mode uses the task tree's Accept / Reject`);
+  }
+  const runs = new RunController({
+    extension: context, log, tree, channels, statusBar, logDocs, review, engineBundle: context.asAbsolutePath('dist/engine.js'),
+  });
+  const treeView = vscode.window.createTreeView(TASKS_VIEW, { treeDataProvider: tree, showCollapseAll: true });
+  tree.isVisible = () => treeView.visible;
   const arch = () => current.config.kernel.arch;
   // The folders too: a new run may create `.auton` and its state in one go, and a watcher
   // reports only the outermost new folder then.
@@ -48,12 +74,17 @@ export function activateAuton(context: vscode.ExtensionContext): AutonApi {
   context.subscriptions.push(
     log,
     statusBar,
+    channels,
+    logDocs,
+    runs,
+    tree,
     runsWatcher,
-    runsWatcher.onDidCreate(() => tree.refresh()),
-    runsWatcher.onDidChange(() => tree.refresh()),
-    runsWatcher.onDidDelete(() => tree.refresh()),
+    runsWatcher.onDidCreate(() => tree.refreshSoon()),
+    runsWatcher.onDidChange(() => tree.refreshSoon()),
+    runsWatcher.onDidDelete(() => tree.refreshSoon()),
     vscode.workspace.onDidChangeWorkspaceFolders(() => tree.refresh()),
-    vscode.window.createTreeView(TASKS_VIEW, { treeDataProvider: tree, showCollapseAll: true }),
+    treeView,
+    vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, logDocs),
     vscode.tasks.registerTaskProvider(AUTON_TASK_TYPE, new AutonTaskProvider(context.asAbsolutePath('dist/cli.js'), arch)),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new KernelDebugConfigurations()),
     vscode.debug.registerDebugConfigurationProvider(
@@ -71,8 +102,7 @@ export function activateAuton(context: vscode.ExtensionContext): AutonApi {
       clangd.configure(result.config);
     }),
   );
-  registerCommands({ extension: context, log, tree, config: () => current });
-  createReviewController(context);
+  registerCommands({ extension: context, log, tree, runs, config: () => current });
 
   const activationMs = performance.now() - started;
   const version = String((context.extension.packageJSON as { version?: unknown }).version);
@@ -82,6 +112,11 @@ export function activateAuton(context: vscode.ExtensionContext): AutonApi {
     config: () => current,
     getApiKey: (provider) => getApiKey(context.secrets, provider),
     taskTree: tree,
+    runs,
+    channels,
+    statusBar,
+    review,
     clangd,
+    logDir: context.logUri.fsPath,
   };
 }

@@ -31,8 +31,9 @@ function settingsLayers(): ConfigLayer[] {
   return layers;
 }
 
-export function readConfig(): ConfigResult {
-  return resolveConfig(settingsLayers());
+/** The settings, with `extra` layers (e.g. the model and arch picked for one run) on top. */
+export function readConfig(extra: readonly ConfigLayer[] = []): ConfigResult {
+  return resolveConfig([...settingsLayers(), ...extra]);
 }
 
 /** Calls `listener` with the new configuration whenever an `auton.*` setting changes. */

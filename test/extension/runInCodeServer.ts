@@ -9,10 +9,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { deadline, ensureCodeServer, launchChromium, log, ROOT, scratch, startCodeServer, type CodeServer } from './codeServer';
+import { resetScreenshots, SCREENSHOTS } from './uiBridge';
 import { startUiDriver, UI_DRIVER_ENV } from './uiDriver';
 
 const SUITE_INDEX = join(ROOT, 'out', 'test', 'extension', 'suite', 'index.js');
-const TIMEOUT_MS = 240_000;
+const TIMEOUT_MS = 480_000;
 
 async function main(): Promise<number> {
   ensureCodeServer();
@@ -27,7 +28,8 @@ async function main(): Promise<number> {
   let page: Page | undefined;
   let activation: string | undefined;
   // Suites click and type in the workbench through this (the inline review's CodeLenses).
-  const driver = await startUiDriver(() => page, join(ROOT, 'test-results', 'screenshots'));
+  resetScreenshots();
+  const driver = await startUiDriver(() => page, SCREENSHOTS);
   process.env[UI_DRIVER_ENV] = driver.url;
   try {
     server = await startCodeServer({ userData: join(run, 'user-data'), extensions: join(run, 'extensions'), home: run });
@@ -65,6 +67,7 @@ async function main(): Promise<number> {
     await server?.stop();
     await driver.close();
     log(`activation time in the extension host: ${activation ?? 'not reported'}`);
+    log(`screenshots in ${SCREENSHOTS}`);
     log(`test:extension wall time (without the one-time install): ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
 }

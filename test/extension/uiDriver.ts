@@ -9,11 +9,14 @@
  *   POST {"action":"press","key":"Escape"}
  *   POST {"action":"waitFor","selector":".codelens-decoration","text":"Hunk 1"}  waits until shown
  *   POST {"action":"screenshot","name":"review-inline"}             test-results/screenshots/<name>.png
+ *   POST {"action":"steps","steps":[...]}   plays ./uiProtocol.ts steps in order (./uiBridge.ts); answers a UiAnswer
  */
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { playSteps } from './uiBridge';
+import type { UiStep } from './uiProtocol';
 
 export const UI_DRIVER_ENV = 'AUTON_TEST_UI';
 
@@ -23,7 +26,8 @@ type Request =
   | { action: 'inputValue' }
   | { action: 'press'; key: string }
   | { action: 'waitFor'; selector: string; text?: string }
-  | { action: 'screenshot'; name: string };
+  | { action: 'screenshot'; name: string }
+  | { action: 'steps'; steps: UiStep[] };
 
 const STEP_MS = 20_000;
 
@@ -52,6 +56,8 @@ export async function startUiDriver(page: () => Page | undefined, screenshots: s
       case 'waitFor':
         await p.locator(r.selector, r.text ? { hasText: r.text } : {}).first().waitFor({ timeout: STEP_MS });
         return 'shown';
+      case 'steps':
+        return JSON.stringify(await playSteps(p, r.steps));
       case 'screenshot': {
         if (!/^[\w-]+$/.test(r.name)) throw new Error(`screenshot name "${r.name}": use letters, digits, - and _`);
         mkdirSync(screenshots, { recursive: true });

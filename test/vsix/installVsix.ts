@@ -18,7 +18,7 @@ const ID = `${publisher}.${name}`;
 const ACTIVATION_LINE = /AUTON\s\S+\sactivated\sin\s([\d.]+\sms)/;
 
 /** What the .vsix may hold besides vsce's own manifest files (the wasm files are the agents' C parser). */
-const ALLOWED = /^extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|cli|debugAdapter|clangd)\.js|dist\/(web-tree-sitter|tree-sitter-c)\.wasm|media\/[^/]+\.svg|syntaxes\/[^/]+\.json)$/;
+const ALLOWED = /^extension\/(package\.json|readme\.md|changelog\.md|LICENSE\.txt|dist\/(extension|cli|debugAdapter|clangd|engine)\.js|dist\/(web-tree-sitter|tree-sitter-c)\.wasm|media\/[^/]+\.svg|syntaxes\/[^/]+\.json)$/;
 
 function checkContents(): void {
   const listing = execFileSync('python3', ['-m', 'zipfile', '-l', VSIX], { encoding: 'utf8' });
@@ -31,7 +31,7 @@ function checkContents(): void {
   if (unexpected.length > 0) {
     throw new Error(`the .vsix holds files it should not: ${unexpected.join(', ')} (see .vscodeignore)`);
   }
-  const bundles = ['extension', 'cli', 'debugAdapter', 'clangd'].map((name) => `extension/dist/${name}.js`);
+  const bundles = ['extension', 'cli', 'debugAdapter', 'clangd', 'engine'].map((name) => `extension/dist/${name}.js`);
   for (const needed of [...bundles, 'extension/package.json']) {
     if (!entries.includes(needed)) {
       throw new Error(`the .vsix lacks ${needed}`);

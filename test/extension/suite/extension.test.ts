@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { ARCH_CHOICES, formatProblem } from '../../../src/core/config';
 import { ROLES } from '../../../src/core/roles';
 import type { AutonApi } from '../../../src/vscode/activate';
-import { COMMANDS, KERNEL_ACTIONS, REVIEW_COMMANDS, roleCommandId } from '../../../src/vscode/contributions';
+import { COMMANDS, KERNEL_ACTIONS, REVIEW_COMMANDS } from '../../../src/vscode/contributions';
 import type { AutonTaskDefinition } from '../../../src/vscode/taskProvider';
 
 const EXTENSION_ID = 'auton-dev.auton';
@@ -46,7 +46,7 @@ describe('AUTON in the VS Code extension host', () => {
     const contributed = (extension.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map(
       (c) => c.command,
     );
-    assert.equal(contributed.length, 10 + Object.keys(REVIEW_COMMANDS).length + ROLES.length);
+    assert.equal(contributed.length, 15 + Object.keys(REVIEW_COMMANDS).length + ROLES.length);
     assert.deepEqual(contributed.filter((id) => !registered.has(id)), []);
   });
 
@@ -149,11 +149,17 @@ describe('AUTON in the VS Code extension host', () => {
     assert.equal(await api.getApiKey('openrouter'), envKey);
   });
 
-  it('answers goal, run and role commands, and opens the run log, without failing', async () => {
-    const ids = [COMMANDS.runGoal, COMMANDS.stopRun, COMMANDS.resumeRun, COMMANDS.showRunLog, COMMANDS.refreshTasks];
-    for (const id of [...ids, ...ROLES.map((r) => roleCommandId(r.id))]) {
-      await vscode.commands.executeCommand(id);
-    }
+  it('answers run commands with nothing to do, and refuses a bad architecture, without failing', async () => {
+    assert.equal(await vscode.commands.executeCommand(COMMANDS.stopRun), false);
+    assert.equal(await vscode.commands.executeCommand(COMMANDS.resumeRun), undefined);
+    assert.match(api.runs.notifications().at(-1)?.message ?? '', /no stopped or failed run to resume/);
+    const outcome = await vscode.commands.executeCommand(COMMANDS.runGoal, { goal: 'boot', model: 'anthropic/claude-sonnet-4-6', arch: 'sparc' });
+    assert.equal(outcome, undefined);
+    const refused = api.runs.notifications().at(-1);
+    assert.equal(refused?.severity, 'error');
+    assert.match(refused?.message ?? '', /auton\.kernel\.arch \(from Run Goal\): /);
+    await vscode.commands.executeCommand(COMMANDS.showRunLog);
+    await vscode.commands.executeCommand(COMMANDS.refreshTasks);
   });
 
   it('refuses to debug a folder that holds no kernel, before starting anything', async () => {
