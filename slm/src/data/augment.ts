@@ -24,9 +24,9 @@ export const DEFAULT_AUGMENT: AugmentRates = { wrap: 0.5, articles: 0.12, typo: 
 
 /** First words that make a template an imperative ("restart ...", "install ..."). */
 const IMPERATIVE = new Set(`
-add adjust allocate allow apply assign attach begin bounce bring change check choose close
+add adjust allocate allow apply assign attach begin bounce bring bump change check choose close
 configure connect create decode delete describe detect disable display do download drop enable
-end enumerate erase find fix force format get give grant have hook identify include increase
+end enumerate erase fetch find fix force format get give grab grant have hook identify include increase
 initialize install join keep kick kill launch let list load log look make mount name open pick
 power print purge put quit read reboot recommend redo register reinstall reload remove rename
 reset restart run scan search select set show shut skip start stop switch sync synchronize tail

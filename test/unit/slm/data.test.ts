@@ -17,6 +17,7 @@ import { buildPools } from '../../../slm/src/data/pools';
 import { Rng } from '../../../slm/src/data/random';
 import { readTar } from '../../../slm/src/data/tar';
 import { ALL_FRAMES } from '../../../slm/src/data/templates';
+import { CONTRAST } from '../../../slm/src/data/templates/contrast';
 import { VARIETY } from '../../../slm/src/data/templates/variety';
 import { type Example, INTENTS } from '../../../slm/src/types';
 import { fixtureKernelModule, fixtureModulesAlias, fixtureModulesOrder, fixturePciIds } from './dataFixtures';
@@ -242,6 +243,16 @@ describe('slm data: wording variety', () => {
         assert.ok(extra.length >= 5, `${intent}/${f.name} has ${extra.length} variety templates`);
         assert.equal(new Set(f.templates).size, f.templates.length, `${intent}/${f.name} repeats a template`);
         for (const p of f.paraphrases) assert.ok(!f.templates.includes(p), p);
+      }
+    }
+  });
+
+  it('adds contrast templates to every APP_INSTALL and INSTALL_CONFIGURE frame, all used by their frames', () => {
+    for (const { intent, frames } of ALL_FRAMES) {
+      for (const f of frames) {
+        const extra = CONTRAST[`${intent}/${f.name}`] ?? [];
+        if (intent === 'APP_INSTALL' || intent === 'INSTALL_CONFIGURE') assert.ok(extra.length >= 5, `${intent}/${f.name} has ${extra.length} contrast templates`);
+        for (const t of extra) assert.ok(f.templates.includes(t), t);
       }
     }
   });
