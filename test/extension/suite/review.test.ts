@@ -131,7 +131,12 @@ describe('inline review of an agent diff (CodeLens in code-server)', function ()
     // The side-by-side diff is one click away.
     await ui({ action: 'clickLens', row: 'file 1 of 2', text: 'Open side-by-side diff' });
     await ui({ action: 'waitFor', selector: '.monaco-diff-editor' });
-    const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+    // The page shows the diff editor a moment before the extension host hears the tab change.
+    const activeTab = () => vscode.window.tabGroups.activeTabGroup.activeTab;
+    for (let i = 0; i < 100 && !(activeTab()?.input instanceof vscode.TabInputTextDiff); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const tab = activeTab();
     assert.ok(tab?.input instanceof vscode.TabInputTextDiff, 'a diff editor is active');
     assert.match(tab.label, /sched\.c \(base ↔ sched\)/);
     await ui({ action: 'screenshot', name: 'review-side-by-side' });
