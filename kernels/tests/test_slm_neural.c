@@ -143,8 +143,22 @@ KTEST(slm_neural_f16_dot_and_rounding)
 	KT_EXPECT(slm_dot_f32(wf, x, N) * 8 == (float)want8);
 }
 
+/* The neural backend allocates from the SLM pool; without one (a small
+ * machine) the test is skipped. */
+static bool have_pool(struct ktest_ctx *kt)
+{
+	if (slm_pool_size() == 0) {
+		ktest_skip(kt, "no SLM pool on this machine");
+		return false;
+	}
+	return true;
+}
+
+/* The tiny test model, loaded; NULL (the test skipped or failed) otherwise. */
 static struct slm_neural *load_tiny(struct ktest_ctx *kt)
 {
+	if (!have_pool(kt))
+		return NULL;
 	char err[160];
 	struct slm_neural *m = slm_neural_load(slm_tiny_gguf, sizeof(slm_tiny_gguf), 0, err, sizeof(err));
 	if (!m)
@@ -154,10 +168,8 @@ static struct slm_neural *load_tiny(struct ktest_ctx *kt)
 
 KTEST(slm_neural_loads_the_tiny_model)
 {
-	if (slm_pool_size() == 0) {
-		ktest_skip(kt, "no SLM pool on this machine");
+	if (!have_pool(kt))
 		return;
-	}
 	size_t before = slm_pool_free_bytes();
 	struct slm_neural *m = load_tiny(kt);
 	if (!m)
@@ -179,10 +191,6 @@ KTEST(slm_neural_loads_the_tiny_model)
 
 KTEST(slm_neural_tokenizes_like_the_reference)
 {
-	if (slm_pool_size() == 0) {
-		ktest_skip(kt, "no SLM pool on this machine");
-		return;
-	}
 	struct slm_neural *m = load_tiny(kt);
 	if (!m)
 		return;
@@ -205,10 +213,6 @@ KTEST(slm_neural_tokenizes_like_the_reference)
 
 KTEST(slm_neural_generates_like_the_reference)
 {
-	if (slm_pool_size() == 0) {
-		ktest_skip(kt, "no SLM pool on this machine");
-		return;
-	}
 	struct slm_neural *m = load_tiny(kt);
 	if (!m)
 		return;
@@ -272,10 +276,8 @@ static void expect_refused(struct ktest_ctx *kt, uint8_t *copy, size_t size, con
 
 KTEST(slm_neural_refuses_corrupted_images)
 {
-	if (slm_pool_size() == 0) {
-		ktest_skip(kt, "no SLM pool on this machine");
+	if (!have_pool(kt))
 		return;
-	}
 	size_t size = sizeof(slm_tiny_gguf);
 	uint8_t *copy = slm_pool_alloc(size, PAGE_SIZE);
 	KT_EXPECT(copy != NULL);
