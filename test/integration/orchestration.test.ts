@@ -9,11 +9,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunLog, type RunEvent } from '../../src/core/runLog';
-import { MockLlmServer, type MockRequest, type ScriptedReply } from '../support/mockLlmServer';
+import type { MockRequest, ScriptedReply } from '../support/mockLlmServer';
 import {
-  approve, architectNothing, branchExists, call, developerTurn, featureFile, filesContaining, gitIn, lastResults,
-  makeEngine, makeKernelRepo, merge, plan, promptOf, REPO_ROOT, roleOf, submit, taskOf, TEST_KEY, testerReport,
-  turnOf, type UserRepo, userTreeUntouched,
+  approve, architectNothing, branchExists, call, developerTurn, featureFile, gitIn, lastResults,
+  kernelScenario, makeEngine, merge, plan, promptOf, REPO_ROOT, roleOf, submit, taskOf, TEST_KEY, testerReport,
+  turnOf, type UserRepo,
 } from './support/scenario';
 
 const CLI = join(REPO_ROOT, 'dist', 'cli.js');
@@ -57,27 +57,11 @@ function team(planReply: ScriptedReply, developer: (req: MockRequest) => Scripte
 
 describe('orchestration engine (real git, QEMU, SDKs against a scripted server)', function () {
   this.timeout(600_000);
-  let server: MockLlmServer;
-  let repo: UserRepo;
-
-  beforeEach(async () => {
-    server = await MockLlmServer.start([]);
-    repo = makeKernelRepo();
-  });
-
-  afterEach(async () => {
-    await server.close();
-    try {
-      userTreeUntouched(repo);
-      assert.deepEqual(filesContaining(repo.root, TEST_KEY), [], 'no API key on disk');
-    } finally {
-      repo.cleanup();
-    }
-  });
+  const s = kernelScenario();
 
   it('splits a goal into dependent tasks, runs developers in parallel, sends a review back, merges everything', async () => {
     const reviews = new Map<string, number>();
-    server.setScript(team(
+    s.server.setScript(team(
       plan([{ id: 'base-lib' }, { id: 'feature-a', deps: ['base-lib'] }, { id: 'feature-b', deps: ['base-lib'] }]),
       (req) => {
         const task = taskOf(req);
@@ -98,12 +82,12 @@ describe('orchestration engine (real git, QEMU, SDKs against a scripted server)'
       },
     ));
     const progress: string[] = [];
-    const engine = await makeEngine(repo, { url: server.url, progress });
+    const engine = await makeEngine(s.repo, { url: s.server.url, progress });
     const out = await engine.run('add three small library features with tests');
     assert.equal(out.status, 'succeeded', `${out.reason}\n${progress.join('\n')}`);
     assert.deepEqual(out.tasks.map((t) => t.state), ['merged', 'merged', 'merged']);
 
-    const ev = events(repo, out.runId);
+    const ev = events(s.repo, out.runId);
     // dependency order: base-lib merged before either feature started
     const mergedBase = ev.findIndex((e) => e.type === 'task.state' && e.task === 'base-lib' && e.state === 'merged');
     const firstFeature = ev.findIndex((e) => e.type === 'task.state' && String(e.task).startsWith('feature') && e.state === 'developing');
@@ -114,22 +98,22 @@ describe('orchestration engine (real git, QEMU, SDKs against a scripted server)'
     assert.ok(devs.has('feature-a') && devs.has('feature-b'), 'features developed in parallel');
     // the review sent feature-a back once, and its developer got the comment
     assert.ok(ev.some((e) => e.type === 'gate' && e.task === 'feature-a' && e.gate === 'review' && e.ok === false));
-    const devPrompts = server.requests.filter((r) => roleOf(r) === 'developer' && taskOf(r) === 'feature-a' && turnOf(r) === 0).map(promptOf);
+    const devPrompts = s.server.requests.filter((r) => roleOf(r) === 'developer' && taskOf(r) === 'feature-a' && turnOf(r) === 0).map(promptOf);
     assert.ok(devPrompts.some((p) => p.includes('return 43, the agreed value')));
     // the integration branch holds the work; the final content is the reviewed one
-    const files = integrationFiles(repo, out.runId);
+    const files = integrationFiles(s.repo, out.runId);
     for (const f of ['kernels/lib/base_lib.c', 'kernels/lib/feature_a.c', 'kernels/lib/feature_b.c']) assert.ok(files.includes(f), f);
-    assert.match(gitIn(repo.root, 'show', `auton/${out.runId}/integration:kernels/lib/feature_a.c`), /return 43;/);
+    assert.match(gitIn(s.repo.root, 'show', `auton/${out.runId}/integration:kernels/lib/feature_a.c`), /return 43;/);
     // the QEMU gates really ran
     assert.ok(ev.some((e) => e.type === 'gate' && e.gate === 'test' && e.ok === true));
-    assert.ok(server.requests.every((r) => JSON.stringify(r.headers).includes(TEST_KEY)), 'every request carried the key');
+    assert.ok(s.server.requests.every((r) => JSON.stringify(r.headers).includes(TEST_KEY)), 'every request carried the key');
     // state.json reflects the end
-    const state = JSON.parse(readFileSync(join(repo.root, '.auton', 'runs', out.runId, 'state.json'), 'utf8')) as { status: string };
+    const state = JSON.parse(readFileSync(join(s.repo.root, '.auton', 'runs', out.runId, 'state.json'), 'utf8')) as { status: string };
     assert.equal(state.status, 'succeeded');
   });
 
   it('catches a composition failure (each branch passes, together they break) and repairs it', async () => {
-    server.setScript(team(
+    s.server.setScript(team(
       plan([{ id: 'clash-a' }, { id: 'clash-b' }]),
       (req) => {
         const task = taskOf(req);
@@ -140,10 +124,10 @@ describe('orchestration engine (real git, QEMU, SDKs against a scripted server)'
       },
     ));
     const progress: string[] = [];
-    const engine = await makeEngine(repo, { url: server.url, progress });
+    const engine = await makeEngine(s.repo, { url: s.server.url, progress });
     const out = await engine.run('two features that clash');
     assert.equal(out.status, 'succeeded', `${out.reason}\n${progress.join('\n')}`);
-    const ev = events(repo, out.runId);
+    const ev = events(s.repo, out.runId);
     const clash = ev.find((e) => e.type === 'composition' && e.ok === false);
     assert.ok(clash, 'composition failure recorded');
     const other = clash.task === 'clash-a' ? 'clash-b' : 'clash-a';
@@ -153,37 +137,37 @@ describe('orchestration engine (real git, QEMU, SDKs against a scripted server)'
   });
 
   it('stops cleanly when the budget is spent, and resumes to completion', async () => {
-    server.setScript(team(plan([{ id: 'one-thing' }]), (req) => developerTurn(req, featureFile(taskOf(req)))));
-    const first = await makeEngine(repo, { url: server.url, budget: { maxIterations: 3 } });
+    s.server.setScript(team(plan([{ id: 'one-thing' }]), (req) => developerTurn(req, featureFile(taskOf(req)))));
+    const first = await makeEngine(s.repo, { url: s.server.url, budget: { maxIterations: 3 } });
     const stopped = await first.run('one small thing');
     assert.equal(stopped.status, 'stopped');
     assert.match(stopped.reason, /iteration budget spent: 3 agent turns of 3/);
-    assert.ok(events(repo, stopped.runId).some((e) => e.type === 'budget.exceeded'));
-    const second = await makeEngine(repo, { url: server.url });
+    assert.ok(events(s.repo, stopped.runId).some((e) => e.type === 'budget.exceeded'));
+    const second = await makeEngine(s.repo, { url: s.server.url });
     const done = await second.resume(stopped.runId);
     assert.equal(done.status, 'succeeded', done.reason);
-    assert.ok(integrationFiles(repo, done.runId).includes('kernels/lib/one_thing.c'));
+    assert.ok(integrationFiles(s.repo, done.runId).includes('kernels/lib/one_thing.c'));
   });
 
   it('survives kill -9 mid-run: resume finishes with git state consistent', async () => {
     let hold = true;
-    server.setScript(team(plan([{ id: 'first-part' }, { id: 'second-part', deps: ['first-part'] }]), (req) => {
+    s.server.setScript(team(plan([{ id: 'first-part' }, { id: 'second-part', deps: ['first-part'] }]), (req) => {
       if (taskOf(req) === 'second-part' && hold) return { delayMs: 120_000, then: developerTurn(req, featureFile(taskOf(req))) };
       return developerTurn(req, featureFile(taskOf(req)));
     }));
-    const env = { ...process.env, ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: server.url, AUTON_MODELS_DEFAULT: 'anthropic/claude-sonnet-4-6' };
-    const child = spawn(process.execPath, [CLI, 'run', 'two parts, one after the other', '--arch', 'riscv64', '--quiet'], { cwd: repo.root, env, stdio: 'ignore' });
+    const env = { ...process.env, ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: s.server.url, AUTON_MODELS_DEFAULT: 'anthropic/claude-sonnet-4-6' };
+    const child = spawn(process.execPath, [CLI, 'run', 'two parts, one after the other', '--arch', 'riscv64', '--quiet'], { cwd: s.repo.root, env, stdio: 'ignore' });
     // Wait until the first task is merged and the second is being developed, then kill -9.
     let runId = '';
     for (let i = 0; i < 600 && !runId; i++) {
       await new Promise((r) => setTimeout(r, 500));
-      const runsDir = join(repo.root, '.auton', 'runs');
+      const runsDir = join(s.repo.root, '.auton', 'runs');
       if (!existsSync(runsDir)) continue;
       const id = readdirSync(runsDir)[0] ?? '';
       if (!id) continue;
-      const ev = events(repo, id);
+      const ev = events(s.repo, id);
       const merged = ev.some((e) => e.type === 'task.state' && e.task === 'first-part' && e.state === 'merged');
-      const waiting = server.requests.some((r) => roleOf(r) === 'developer' && taskOf(r) === 'second-part');
+      const waiting = s.server.requests.some((r) => roleOf(r) === 'developer' && taskOf(r) === 'second-part');
       if (merged && waiting) runId = id;
     }
     assert.ok(runId, 'the run reached the second task');
@@ -191,16 +175,16 @@ describe('orchestration engine (real git, QEMU, SDKs against a scripted server)'
     await new Promise((r) => child.once('exit', r));
     hold = false;
 
-    const resumed = await runCli(['resume', runId, '--arch', 'riscv64', '--quiet'], repo.root, env);
+    const resumed = await runCli(['resume', runId, '--arch', 'riscv64', '--quiet'], s.repo.root, env);
     assert.equal(resumed.status, 0, resumed.stdout + resumed.stderr);
     assert.match(resumed.stdout, new RegExp(`run ${runId}: succeeded`));
-    const files = integrationFiles(repo, runId);
+    const files = integrationFiles(s.repo, runId);
     assert.ok(files.includes('kernels/lib/first_part.c') && files.includes('kernels/lib/second_part.c'));
     // no merge left half-done, the integration worktree is clean
-    const integ = join(repo.root, '.auton', 'worktrees', runId, '_integration');
+    const integ = join(s.repo.root, '.auton', 'worktrees', runId, '_integration');
     assert.equal(gitIn(integ, 'status', '--porcelain'), '');
     assert.ok(!existsSync(join(gitIn(integ, 'rev-parse', '--absolute-git-dir'), 'MERGE_HEAD')));
-    assert.ok(events(repo, runId).some((e) => e.type === 'run.resumed'));
+    assert.ok(events(s.repo, runId).some((e) => e.type === 'run.resumed'));
   });
 
   it('rides out 429 with retry-after, 500 and a stream cut midway; reports 401 in one line', async () => {
@@ -210,48 +194,48 @@ describe('orchestration engine (real git, QEMU, SDKs against a scripted server)'
       { cutStreamAfterChunks: 2, text: 'partial' },
     ];
     const base = team(plan([{ id: 'resilient' }]), (req) => developerTurn(req, featureFile(taskOf(req))));
-    server.setScript((req) => (roleOf(req) === 'manager' && faults.length ? faults.shift()! : base(req)));
-    const engine = await makeEngine(repo, { url: server.url });
+    s.server.setScript((req) => (roleOf(req) === 'manager' && faults.length ? faults.shift()! : base(req)));
+    const engine = await makeEngine(s.repo, { url: s.server.url });
     const out = await engine.run('works despite a flaky provider');
     assert.equal(out.status, 'succeeded', out.reason);
-    assert.ok(server.requests.filter((r) => roleOf(r) === 'manager').length >= 4, 'the manager call was retried');
+    assert.ok(s.server.requests.filter((r) => roleOf(r) === 'manager').length >= 4, 'the manager call was retried');
 
     // A wrong key: the CLI says so in one line, with no stack trace and no key.
-    server.setScript(() => ({ status: 401, body: { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } } }));
-    const env = { ...process.env, ANTHROPIC_API_KEY: 'sk-ant-wrong-key-0000000000000000', ANTHROPIC_BASE_URL: server.url, AUTON_MODELS_DEFAULT: 'anthropic/claude-sonnet-4-6' };
-    const r = await runCli(['run', 'anything', '--arch', 'riscv64', '--quiet'], repo.root, env);
+    s.server.setScript(() => ({ status: 401, body: { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } } }));
+    const env = { ...process.env, ANTHROPIC_API_KEY: 'sk-ant-wrong-key-0000000000000000', ANTHROPIC_BASE_URL: s.server.url, AUTON_MODELS_DEFAULT: 'anthropic/claude-sonnet-4-6' };
+    const r = await runCli(['run', 'anything', '--arch', 'riscv64', '--quiet'], s.repo.root, env);
     assert.equal(r.status, 1);
     assert.match(r.stdout, /failed: manager: .*401/);
     assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /, 'no stack trace');
     assert.doesNotMatch(r.stdout + r.stderr, /sk-ant-wrong-key-0000000000000000/);
-    assert.equal(server.requests.filter((x) => JSON.stringify(x.headers).includes('sk-ant-wrong-key-0000000000000000')).length, 1, '401 is not retried');
+    assert.equal(s.server.requests.filter((x) => JSON.stringify(x.headers).includes('sk-ant-wrong-key-0000000000000000')).length, 1, '401 is not retried');
   });
 
   it('invalid JSON from the provider fails the run with a clear reason; resume loses nothing', async () => {
     let broken = true;
     const base = team(plan([{ id: 'after-bad-json' }]), (req) => developerTurn(req, featureFile(taskOf(req))));
-    server.setScript((req) => (broken && roleOf(req) === 'developer' ? { rawBody: '{"this is": not json', contentType: 'application/json' } : base(req)));
-    const engine = await makeEngine(repo, { url: server.url });
+    s.server.setScript((req) => (broken && roleOf(req) === 'developer' ? { rawBody: '{"this is": not json', contentType: 'application/json' } : base(req)));
+    const engine = await makeEngine(s.repo, { url: s.server.url });
     const out = await engine.run('survive garbage');
     assert.equal(out.status, 'failed');
     assert.match(out.reason, /after-bad-json: developer: anthropic\/claude-sonnet-4-6: .*(invalid|JSON|broke off)/i);
     broken = false;
-    const again = await makeEngine(repo, { url: server.url });
+    const again = await makeEngine(s.repo, { url: s.server.url });
     const done = await again.resume(out.runId);
     assert.equal(done.status, 'succeeded', done.reason);
-    assert.equal(events(repo, out.runId).filter((e) => e.type === 'plan.created').length, 1, 'the plan was kept, not redone');
+    assert.equal(events(s.repo, out.runId).filter((e) => e.type === 'plan.created').length, 1, 'the plan was kept, not redone');
   });
 
   it('fails a task whose model never follows the schema, with the validation error as the reason', async () => {
-    server.setScript(team(plan([{ id: 'stubborn' }]), () => submit({ summary: 42 })));
-    const engine = await makeEngine(repo, { url: server.url });
+    s.server.setScript(team(plan([{ id: 'stubborn' }]), () => submit({ summary: 42 })));
+    const engine = await makeEngine(s.repo, { url: s.server.url });
     const out = await engine.run('a model that ignores the schema');
     assert.equal(out.status, 'failed');
     assert.match(out.reason, /stubborn: developer: developer never produced a valid result after 4 attempts: summary: .*string/);
   });
 
   it('answers hostile tool calls with errors and carries on', async () => {
-    server.setScript(team(plan([{ id: 'sandboxed' }]), (req) => {
+    s.server.setScript(team(plan([{ id: 'sandboxed' }]), (req) => {
       const turn = turnOf(req);
       if (turn === 0) return { toolCalls: [{ name: 'read_file', input: { path: '../../../../etc/passwd' } }, { name: 'write_file', input: { path: '/tmp/auton-escape-test', content: 'x' } }] };
       if (turn === 1) return call('shell', { command: 'rm -rf /' });
@@ -259,21 +243,21 @@ describe('orchestration engine (real git, QEMU, SDKs against a scripted server)'
       if (turn === 3 && !lastResults(req).every((r) => r.isError)) return { text: 'expected an error for the unknown tool' };
       return developerTurn(req, featureFile(taskOf(req)), 3);
     }));
-    const engine = await makeEngine(repo, { url: server.url });
+    const engine = await makeEngine(s.repo, { url: s.server.url });
     const out = await engine.run('try to escape');
     assert.equal(out.status, 'succeeded', out.reason);
     assert.ok(!existsSync('/tmp/auton-escape-test'));
-    const tools = events(repo, out.runId).filter((e) => e.type === 'tool' && e.task === 'sandboxed');
+    const tools = events(s.repo, out.runId).filter((e) => e.type === 'tool' && e.task === 'sandboxed');
     assert.deepEqual(tools.slice(0, 4).map((e) => e.ok), [false, false, false, false]);
     assert.match(String(tools[0]!.output), /outside|escape|worktree/i);
   });
 
   it('drives the OpenAI chat completions API the same way (streaming, tool calls)', async () => {
-    server.setScript(team(plan([{ id: 'via-openai' }]), (req) => developerTurn(req, featureFile(taskOf(req)))));
-    const engine = await makeEngine(repo, { url: server.openaiUrl, provider: 'openai' });
+    s.server.setScript(team(plan([{ id: 'via-openai' }]), (req) => developerTurn(req, featureFile(taskOf(req)))));
+    const engine = await makeEngine(s.repo, { url: s.server.openaiUrl, provider: 'openai' });
     const out = await engine.run('one task through the OpenAI API');
     assert.equal(out.status, 'succeeded', out.reason);
-    assert.ok(server.requests.every((r) => r.api === 'openai' && r.stream));
-    assert.ok(branchExists(repo.root, `auton/${out.runId}/integration`));
+    assert.ok(s.server.requests.every((r) => r.api === 'openai' && r.stream));
+    assert.ok(branchExists(s.repo.root, `auton/${out.runId}/integration`));
   });
 });

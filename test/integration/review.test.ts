@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import type { ReviewDecision } from '../../src/core/engineDeps';
 import { RunLog } from '../../src/core/runLog';
 import { displayPath, parseUnifiedDiff, patchOf } from '../../src/vscode/review/unifiedDiff';
-import { MockLlmServer, type MockRequest, type ScriptedReply } from '../support/mockLlmServer';
+import type { MockRequest, ScriptedReply } from '../support/mockLlmServer';
 import {
-  approve, architectNothing, call, featureFile, filesContaining, gitIn, makeEngine, makeKernelRepo, merge, plan,
-  promptOf, REPO_ROOT, roleOf, submit, TEST_KEY, testerReport, turnOf, type UserRepo, userTreeUntouched,
+  approve, architectNothing, call, featureFile, gitIn, kernelScenario, makeEngine, merge, plan,
+  promptOf, REPO_ROOT, roleOf, submit, testerReport, turnOf,
 } from './support/scenario';
 
 const SPEC = 'kernel_spec/README.md';
@@ -22,23 +22,7 @@ const REJECTED_COMMENT = 'leave the acceptance paragraph alone';
 
 describe('human review of a change, hunk by hunk (real git, QEMU, scripted agents)', function () {
   this.timeout(600_000);
-  let server: MockLlmServer;
-  let repo: UserRepo;
-
-  beforeEach(async () => {
-    server = await MockLlmServer.start([]);
-    repo = makeKernelRepo();
-  });
-
-  afterEach(async () => {
-    await server.close();
-    try {
-      userTreeUntouched(repo);
-      assert.deepEqual(filesContaining(repo.root, TEST_KEY), [], 'no API key on disk');
-    } finally {
-      repo.cleanup();
-    }
-  });
+  const s = kernelScenario();
 
   it('merges the accepted hunks, sends the rejected one with its comment back to the developer', async () => {
     const spec = readFileSync(join(REPO_ROOT, SPEC), 'utf8').split('\n');
@@ -47,7 +31,7 @@ describe('human review of a change, hunk by hunk (real git, QEMU, scripted agent
     const secondTry = [...top.slice(0, -1), 'A note the user asked for instead.', ''].join('\n');
     const feature = featureFile('spec-note');
 
-    server.setScript((req: MockRequest): ScriptedReply => {
+    s.server.setScript((req: MockRequest): ScriptedReply => {
       switch (roleOf(req)) {
         case 'manager': return plan([{ id: 'spec-note' }]);
         case 'architect': return architectNothing();
@@ -85,33 +69,33 @@ describe('human review of a change, hunk by hunk (real git, QEMU, scripted agent
     };
 
     const progress: string[] = [];
-    const engine = await makeEngine(repo, { url: server.url, progress, reviewMode: 'human', awaitDecision: (_run, _task, diff) => Promise.resolve(decide(diff)) });
+    const engine = await makeEngine(s.repo, { url: s.server.url, progress, reviewMode: 'human', awaitDecision: (_run, _task, diff) => Promise.resolve(decide(diff)) });
     const out = await engine.run('note the review in the spec');
     assert.equal(out.status, 'succeeded', `${out.reason}\n${progress.join('\n')}`);
     assert.equal(diffs.length, 2, 'the user was asked twice');
     assert.deepEqual(parseUnifiedDiff(diffs[0]!).map(displayPath).sort(), [feature.path, SPEC].sort());
 
     const integration = `auton/${out.runId}/integration`;
-    const log = gitIn(repo.root, 'log', '--format=%s', integration);
+    const log = gitIn(s.repo.root, 'log', '--format=%s', integration);
     assert.match(log, /merge spec-note in part: the hunks the user accepted \(1 rejected\)/);
-    const finalSpec = gitIn(repo.root, 'show', `${integration}:${SPEC}`);
+    const finalSpec = gitIn(s.repo.root, 'show', `${integration}:${SPEC}`);
     assert.match(finalSpec, /^# AUTON kernel specification \(reviewed\)/);
     assert.match(finalSpec, /A note the user asked for instead\./);
     assert.doesNotMatch(finalSpec, /does not want/);
     // The commit right after the partial merge had the accepted hunks only.
-    const partial = gitIn(repo.root, 'log', '--format=%H', '--grep', 'in part', integration);
-    const partialSpec = gitIn(repo.root, 'show', `${partial}:${SPEC}`);
+    const partial = gitIn(s.repo.root, 'log', '--format=%H', '--grep', 'in part', integration);
+    const partialSpec = gitIn(s.repo.root, 'show', `${partial}:${SPEC}`);
     assert.match(partialSpec, /\(reviewed\)/);
     assert.doesNotMatch(partialSpec, /A note the user/);
-    assert.match(gitIn(repo.root, 'show', `${partial}:${feature.path}`), /spec_note_works/);
+    assert.match(gitIn(s.repo.root, 'show', `${partial}:${feature.path}`), /spec_note_works/);
 
     // The developer's second assignment carried the rejected hunk and the comment.
-    const redoPrompts = server.requests.filter((r) => roleOf(r) === 'developer' && turnOf(r) === 0).map(promptOf).filter((p) => p.includes(REJECTED_COMMENT));
+    const redoPrompts = s.server.requests.filter((r) => roleOf(r) === 'developer' && turnOf(r) === 0).map(promptOf).filter((p) => p.includes(REJECTED_COMMENT));
     assert.equal(redoPrompts.length, 1);
     assert.match(redoPrompts[0]!, /They rejected the hunks below/);
     assert.match(redoPrompts[0]!, /\+A note the user does not want\./);
 
-    const events = new RunLog(repo.root, out.runId).read();
+    const events = new RunLog(s.repo.root, out.runId).read();
     const decisions = events.filter((e) => e.type === 'decision');
     assert.deepEqual(decisions.map((e) => (e.rejected as unknown[]).length), [1, 0]);
     assert.ok(events.some((e) => e.type === 'integration.good' && e.partial === true));

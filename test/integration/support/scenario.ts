@@ -4,6 +4,7 @@
  * scripted team of agents for the mock LLM server, and checks that the
  * user's checkout was never touched and no key reached the disk.
  */
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import type { EngineDeps } from '../../../src/core/engineDeps';
 import { createEngineDeps } from '../../../src/core/wiring';
 import type { Arch } from '../../../src/kernel/arches';
 import type { ContentBlock } from '../../../src/llm/types';
-import type { MockRequest, ScriptedReply } from '../../support/mockLlmServer';
+import { MockLlmServer, type MockRequest, type ScriptedReply } from '../../support/mockLlmServer';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
 export const TEST_KEY = 'sk-ant-test-0123456789abcdefTOPSECRET';
@@ -66,6 +67,29 @@ export function userTreeUntouched(repo: UserRepo): void {
 }
 
 /** Every file under root (including .git and .auton) that contains the key. */
+/**
+ * Mocha hooks for a scenario file: before each test a scripted model server and a fresh user
+ * repository, after it the checks every scenario owes (the user's tree untouched, no API key on
+ * disk). Tests read `s.server` and `s.repo`.
+ */
+export function kernelScenario(): { server: MockLlmServer; repo: UserRepo } {
+  const s = {} as { server: MockLlmServer; repo: UserRepo };
+  beforeEach(async () => {
+    s.server = await MockLlmServer.start([]);
+    s.repo = makeKernelRepo();
+  });
+  afterEach(async () => {
+    await s.server.close();
+    try {
+      userTreeUntouched(s.repo);
+      assert.deepEqual(filesContaining(s.repo.root, TEST_KEY), [], 'no API key on disk');
+    } finally {
+      s.repo.cleanup();
+    }
+  });
+  return s;
+}
+
 export function filesContaining(root: string, needle: string): string[] {
   const hits: string[] = [];
   const walk = (dir: string) => {
