@@ -8,12 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openLlamaCpp } from '../slm/src/runtime/llamacpp';
+import { buildSlmHost } from '../src/kernel/slmPolicy';
 import { median } from './stats';
 
 export async function benchSlmHost(root: string, runs = 3): Promise<void> {
-  const make = spawnSync('make', ['-C', join(root, 'kernels'), 'host-slm'], { encoding: 'utf8' });
-  if (make.status !== 0) throw new Error(`make -C kernels host-slm failed: ${make.stderr}`);
-  const host = join(root, 'kernels', 'build', 'host', 'slm-host');
+  const host = buildSlmHost(root);
   for (const file of ['auton-slm.gguf', 'auton-slm-f32.gguf', 'auton-slm-q4_0.gguf']) {
     const gguf = join(root, 'slm', 'models', file);
     if (!existsSync(gguf)) throw new Error(`${gguf} is missing: build it with "npm run slm:model"`);

@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARCHES, buildKernel } from '../src/kernel';
 import { runConsole } from '../src/kernel/consoleSession';
+import { buildSlmHost } from '../src/kernel/slmPolicy';
 import { openAuton } from '../slm/src/runtime/auton';
 import { openLlamaCpp } from '../slm/src/runtime/llamacpp';
 import { SpmTokenizer } from '../slm/src/tokenizer/spm';
@@ -61,11 +62,13 @@ export async function benchSlmKernel(root: string, runs = 3): Promise<void> {
   // Rebuild the debug kernels the tests expect.
   for (const arch of ARCHES) await buildKernel({ root, arch });
 
-  const make = spawnSync('make', ['-C', join(root, 'kernels'), 'host-slm'], { encoding: 'utf8' });
-  const host = join(root, 'kernels', 'build', 'host', 'slm-host');
-  if (make.status !== 0 || !existsSync(host)) {
-    missing.push(`slm-host: make -C kernels host-slm failed (${(make.stderr || make.stdout).trim().split('\n').pop() ?? ''})`);
-  } else {
+  let host: string | undefined;
+  try {
+    host = buildSlmHost(root);
+  } catch (error) {
+    missing.push(`slm-host: ${(error instanceof Error ? error.message : String(error)).trim().split('\n').slice(0, 2).join(' ')}`);
+  }
+  if (host) {
     const xs: number[] = [];
     for (let r = 0; r < runs; r++) {
       const out = spawnSync(host, ['bench', '--model', gguf, '--tokens', '2000'], { encoding: 'utf8' });

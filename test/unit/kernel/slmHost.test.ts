@@ -16,6 +16,7 @@ import { createRunState } from '../../../slm/src/model/forward';
 import { generateIds } from '../../../slm/src/model/generate';
 import { formatPrompt } from '../../../slm/src/model/prompt';
 import { Rng } from '../../../slm/src/model/rng';
+import { buildSlmHost } from '../../../src/kernel/slmPolicy';
 import { compareGreedy } from '../../../slm/src/runtime/greedyParity';
 import { openAuton } from '../../../slm/src/runtime/auton';
 import { classifyNeural } from '../../../slm/src/runtime/classify';
@@ -56,8 +57,7 @@ describe('slm-host: the kernel neural backend on the host, against llama.cpp and
 
   before(function () {
     for (const m of MODELS) assert.ok(existsSync(m), `${m} is missing`);
-    const make = spawnSync('make', ['-C', join(root, 'kernels'), 'host-slm'], { encoding: 'utf8' });
-    assert.equal(make.status, 0, `make -C kernels host-slm failed:\n${make.stdout}${make.stderr}`);
+    buildSlmHost(root);
     dir = mkdtempSync(join(tmpdir(), 'auton-slm-host-'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
