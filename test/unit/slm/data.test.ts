@@ -247,11 +247,12 @@ describe('slm data: wording variety', () => {
     }
   });
 
-  it('adds contrast templates to every APP_INSTALL and INSTALL_CONFIGURE frame, all used by their frames', () => {
+  it('adds contrast templates to every APP_INSTALL, INSTALL_CONFIGURE and SYSTEM_MANAGE frame, all used by their frames', () => {
     for (const { intent, frames } of ALL_FRAMES) {
       for (const f of frames) {
         const extra = CONTRAST[`${intent}/${f.name}`] ?? [];
         if (intent === 'APP_INSTALL' || intent === 'INSTALL_CONFIGURE') assert.ok(extra.length >= 5, `${intent}/${f.name} has ${extra.length} contrast templates`);
+        if (intent === 'SYSTEM_MANAGE') assert.ok(extra.length >= 4, `${intent}/${f.name} has ${extra.length} contrast templates`);
         for (const t of extra) assert.ok(f.templates.includes(t), t);
       }
     }
