@@ -24,12 +24,20 @@ export interface Frame {
   source: string; // where the answer comes from, for the dataset card
   answer: (s: Slots) => string;
   templates: readonly string[];
-  paraphrases: readonly string[];
+  paraphrases: readonly string[]; // from ./paraphrases.ts, kept apart from the templates
 }
 
 export interface IntentFrames {
   intent: Intent;
   frames: readonly Frame[];
+}
+
+/** A frame as the template files write it: everything but its paraphrases. */
+export type FrameTemplates = Omit<Frame, 'paraphrases'>;
+
+export interface IntentTemplates {
+  intent: Intent;
+  frames: readonly FrameTemplates[];
 }
 
 const SLOT = /\{([a-zA-Z]+)\}/g;

@@ -1,7 +1,7 @@
 /** APP_INSTALL: installing, removing, updating and finding applications (Debian packages). */
-import type { IntentFrames } from '../frames';
+import type { IntentTemplates } from '../frames';
 
-export const APP_INSTALL: IntentFrames = {
+export const APP_INSTALL: IntentTemplates = {
   intent: 'APP_INSTALL',
   frames: [
     {
@@ -23,13 +23,6 @@ export const APP_INSTALL: IntentFrames = {
         'install {pkg} [please|]',
         'add {app} to this system [please|]',
       ],
-      paraphrases: [
-        "I'd love to have {app} available on this box",
-        'Could you fetch {app} and make it runnable?',
-        "{app} isn't here yet, grab it for me",
-        'my workflow needs {app}; make it available',
-        'would you mind adding {app} to the installed programs',
-      ],
     },
     {
       name: 'remove', entity: 'app', weight: 2, source: 'catalogue:apps',
@@ -45,11 +38,6 @@ export const APP_INSTALL: IntentFrames = {
         'remove the {pkg} package [please|]',
         'remove the {app} app [please|]',
       ],
-      paraphrases: [
-        'Take {app} off this computer',
-        '{app} can go away, I never use it',
-        'please clear out the {app} program',
-      ],
     },
     {
       name: 'upgrade-one', entity: 'app', weight: 1, source: 'catalogue:apps',
@@ -64,10 +52,6 @@ export const APP_INSTALL: IntentFrames = {
         'update the {app} package [please|]',
         'upgrade {app} [please|]',
       ],
-      paraphrases: [
-        "I'd like the most recent release of {app}",
-        'refresh {app} to its current version',
-      ],
     },
     {
       name: 'upgrade-all', entity: 'none', weight: 1, source: 'handwritten',
@@ -80,10 +64,6 @@ export const APP_INSTALL: IntentFrames = {
         'apply [pending|all] [software|package] updates',
         'bring all [apps|programs|packages] up to date',
         'are there updates? install them [all|]',
-      ],
-      paraphrases: [
-        'Every installed program should be moved to its latest release',
-        'please patch all the software on this box',
       ],
     },
     {
@@ -100,10 +80,6 @@ export const APP_INSTALL: IntentFrames = {
         'search packages for a {kind} [please|]',
         'what {kind} packages are there?',
       ],
-      paraphrases: [
-        'What options are there in the repository for a {kind}?',
-        'Suggest some software that works as a {kind}',
-      ],
     },
     {
       name: 'reinstall', entity: 'app', weight: 1, source: 'catalogue:apps',
@@ -116,9 +92,6 @@ export const APP_INSTALL: IntentFrames = {
         'reinstall the {pkg} package [please|]',
         'install {app} once more [please|]',
         'reinstall {app} from scratch [please|]',
-      ],
-      paraphrases: [
-        'Could you put a fresh copy of {app} back in place?',
       ],
     },
     {
@@ -133,9 +106,6 @@ export const APP_INSTALL: IntentFrames = {
         'show info about {app} [please|]',
         'which {app} version is on this system?',
         'info about the {pkg} package [please|]',
-      ],
-      paraphrases: [
-        'Is {app} already on this system, and which release?',
       ],
     },
   ],

@@ -1,7 +1,7 @@
 /** DRIVER_SELECT: which kernel module serves a device (by id or name) or a device class. */
-import type { IntentFrames } from '../frames';
+import type { IntentTemplates } from '../frames';
 
-export const DRIVER_SELECT: IntentFrames = {
+export const DRIVER_SELECT: IntentTemplates = {
   intent: 'DRIVER_SELECT',
   frames: [
     {
@@ -25,14 +25,6 @@ export const DRIVER_SELECT: IntentFrames = {
         'select the driver for pci device {id}',
         'what driver goes with {lspci}?',
       ],
-      paraphrases: [
-        "My machine has hardware {id} that isn't claimed by anything yet; what module should claim it?",
-        'what should I modprobe so that {id} works',
-        'which .ko file goes with {id}',
-        'Tell me the kernel module that binds {lspci}',
-        'so {id} needs which module exactly?',
-        'For vendor {vidhex} product {didhex}, which kernel code should drive it?',
-      ],
     },
     {
       name: 'by-name', entity: 'driverDevice', weight: 3, source: 'modules.alias+pci.ids',
@@ -51,13 +43,6 @@ export const DRIVER_SELECT: IntentFrames = {
         'i need the driver for a {name}',
         'what is the linux driver for the {name}?',
       ],
-      paraphrases: [
-        'I just put a {name} into my PC, which module makes it go?',
-        "what's the proper kernel module for a {name}",
-        'Recommend a driver for the {deviceShort} made by {vendorShort}',
-        'the {name} needs a driver, which one',
-        'Which piece of kernel code talks to the {name}?',
-      ],
     },
     {
       name: 'class', entity: 'classDriver', weight: 1, source: 'modules.alias+pci.ids',
@@ -70,10 +55,6 @@ export const DRIVER_SELECT: IntentFrames = {
         'what do i load for a {classDevice}?',
         'which driver supports {classDevice} controllers?',
         'what driver do {classDevice} devices need?',
-      ],
-      paraphrases: [
-        'For a generic {classDevice}, what module takes care of it?',
-        'Any {classDevice}: which module claims those?',
       ],
     },
   ],

@@ -1,9 +1,9 @@
 /** HARDWARE_IDENTIFY: what a PCI id, vendor id or class code is; what hardware is present. */
-import type { IntentFrames } from '../frames';
+import type { IntentTemplates } from '../frames';
 
 const withDriver = (drivers: string | undefined): string => (drivers ? `; driver ${drivers}` : '');
 
-export const HARDWARE_IDENTIFY: IntentFrames = {
+export const HARDWARE_IDENTIFY: IntentTemplates = {
   intent: 'HARDWARE_IDENTIFY',
   frames: [
     {
@@ -29,15 +29,6 @@ export const HARDWARE_IDENTIFY: IntentFrames = {
         'identify {id}',
         'what is this pci device: {id}',
       ],
-      paraphrases: [
-        'Could you figure out which piece of hardware reports itself as {id}?',
-        "there's an unknown thing at {lspci} in the bus listing, any idea what it is",
-        "hey, what's the gadget with vendor/device {id} called",
-        'I keep seeing {id} in dmesg. What exactly is this component?',
-        'Please resolve {id} to a product name.',
-        'need the model name behind id {id}',
-        'vendor {vidhex}, product {didhex}: which hardware would that be?',
-      ],
     },
     {
       name: 'by-name', entity: 'categoryDevice', weight: 2, source: 'pci.ids+modules.alias',
@@ -54,12 +45,6 @@ export const HARDWARE_IDENTIFY: IntentFrames = {
         'what sort of [card|chip] is the {name}?',
         'which pci id does the {name} have?',
       ],
-      paraphrases: [
-        'I found a {name} in an old box; what sort of component is that?',
-        'No idea what a {name} is, can you explain the hardware?',
-        'is {name} some kind of controller? what is it exactly',
-        'which category of hardware does the {name} belong to',
-      ],
     },
     {
       name: 'vendor', entity: 'vendor', weight: 1, source: 'pci.ids',
@@ -74,11 +59,6 @@ export const HARDWARE_IDENTIFY: IntentFrames = {
         'which vendor owns pci id {vid}?',
         'identify the vendor {vidhex}',
       ],
-      paraphrases: [
-        'which company is behind the {vidhex} vendor code',
-        "vendor {vid}: whose hardware is that?",
-        'Can you tell me the manufacturer registered as {vid}?',
-      ],
     },
     {
       name: 'class', entity: 'pciClass', weight: 1, source: 'pci.ids',
@@ -91,11 +71,6 @@ export const HARDWARE_IDENTIFY: IntentFrames = {
         'what is device class {codehex}?',
         'which device type is class {code}?',
         'identify the pci class {codehex}',
-      ],
-      paraphrases: [
-        'lspci says class {codehex}; what category of device is that',
-        'Explain the PCI class code {code} to me',
-        'what does a class of {code} tell me about a device',
       ],
     },
     {
@@ -112,11 +87,6 @@ export const HARDWARE_IDENTIFY: IntentFrames = {
         'enumerate [the|] pci devices',
         'which [components|devices] does this [computer|system] have?',
         'show me my hardware [list|details|]',
-      ],
-      paraphrases: [
-        "I'd like to know every component plugged into this box",
-        'could you take stock of the physical devices on this system?',
-        "what's attached to the PCI bus right now",
       ],
     },
   ],

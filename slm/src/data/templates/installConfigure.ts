@@ -1,7 +1,7 @@
 /** INSTALL_CONFIGURE: installing the system and configuring it (clock, language, network, disks). */
-import type { IntentFrames } from '../frames';
+import type { IntentTemplates } from '../frames';
 
-export const INSTALL_CONFIGURE: IntentFrames = {
+export const INSTALL_CONFIGURE: IntentTemplates = {
   intent: 'INSTALL_CONFIGURE',
   frames: [
     {
@@ -18,11 +18,6 @@ export const INSTALL_CONFIGURE: IntentFrames = {
         'how do i install the os onto {disk}?',
         'run the installer [for|on] {disk}',
       ],
-      paraphrases: [
-        'Please lay down a new installation of the operating system onto {disk}',
-        'could we get the OS installed to the drive {disk}?',
-        '{disk} should become the system disk, start the setup there',
-      ],
     },
     {
       name: 'timezone', entity: 'timezone', weight: 2, source: 'catalogue:timezones',
@@ -38,11 +33,6 @@ export const INSTALL_CONFIGURE: IntentFrames = {
         'timezone {place}',
         'how do i set the timezone to {place}?',
       ],
-      paraphrases: [
-        'I moved to {place}; the clock should follow local time there',
-        "Could you adjust the system's time zone so it matches {place}?",
-        'clock is in the wrong zone, I want {zone}',
-      ],
     },
     {
       name: 'locale', entity: 'locale', weight: 2, source: 'catalogue:locales',
@@ -56,11 +46,6 @@ export const INSTALL_CONFIGURE: IntentFrames = {
         'use {language} as the default language',
         'make {locale} the default locale',
         'set up {language} localization',
-      ],
-      paraphrases: [
-        'Menus and messages should appear in {language} from now on',
-        'could the interface language be {language} please',
-        "I'd prefer everything localised as {locale}",
       ],
     },
     {
@@ -77,11 +62,6 @@ export const INSTALL_CONFIGURE: IntentFrames = {
         'configure the keyboard as {keyboard}',
         'set a {keyboard} keyboard layout',
       ],
-      paraphrases: [
-        'The keyboard attached here is a {keyboard} one; please make the layout match',
-        'Could typing use the {keyboard} arrangement of keys?',
-        'apply the {keymap} layout to the console and desktop',
-      ],
     },
     {
       name: 'hostname', entity: 'hostname', weight: 1, source: 'catalogue:hostnames',
@@ -97,10 +77,6 @@ export const INSTALL_CONFIGURE: IntentFrames = {
         'set hostname {host}',
         'change the hostname to {host}',
       ],
-      paraphrases: [
-        'From now on this server should be known on the network as {host}',
-        "Could you update the machine's name to {host}?",
-      ],
     },
     {
       name: 'dhcp', entity: 'none', weight: 2, source: 'handwritten',
@@ -114,10 +90,6 @@ export const INSTALL_CONFIGURE: IntentFrames = {
         'set up the network interface {iface}',
         'configure the [ethernet|network] port {iface} for dhcp',
         'bring up {iface} with an automatic address',
-      ],
-      paraphrases: [
-        '{iface} ought to obtain its address from the router automatically, set that up',
-        'Please have interface {iface} lease an address via DHCP',
       ],
     },
     {
@@ -134,10 +106,6 @@ export const INSTALL_CONFIGURE: IntentFrames = {
         'set static ip {ip} with gateway {gw} on {iface}',
         'configure the address {ip}/{prefix} on {iface}',
       ],
-      paraphrases: [
-        'I need {iface} pinned to {ip} rather than a dynamic address',
-        'Could interface {iface} keep the permanent address {ip}?',
-      ],
     },
     {
       name: 'dns', entity: 'none', weight: 1, source: 'handwritten',
@@ -151,10 +119,6 @@ export const INSTALL_CONFIGURE: IntentFrames = {
         'point name resolution at {dns}',
         'configure dns {dns}',
         'make {dns} the dns server',
-      ],
-      paraphrases: [
-        'Lookups of domain names should go through {dns} from now on',
-        'could you make {dns} the resolver this machine asks?',
       ],
     },
     {
@@ -171,10 +135,6 @@ export const INSTALL_CONFIGURE: IntentFrames = {
         'configure wireless network {ssid}',
         'connect the wifi to {ssid}',
       ],
-      paraphrases: [
-        "I'd like this laptop on the {ssid} wireless network",
-        'Hook the machine up to the access point called {ssid}',
-      ],
     },
     {
       name: 'swap', entity: 'none', weight: 1, source: 'handwritten',
@@ -188,10 +148,6 @@ export const INSTALL_CONFIGURE: IntentFrames = {
         'enable a {size} swap partition',
         'configure swap of {size}',
         'increase swap to {size}',
-      ],
-      paraphrases: [
-        'The machine needs {size} of extra virtual memory on disk',
-        'Could you provision a {size} paging file?',
       ],
     },
     {
@@ -207,10 +163,6 @@ export const INSTALL_CONFIGURE: IntentFrames = {
         'configure the mount point {mountpoint} for {part}',
         'mount {part} permanently at {mountpoint}',
       ],
-      paraphrases: [
-        'I want the contents of {part} to show up under {mountpoint}',
-        'Could {mountpoint} be where {part} lives from now on?',
-      ],
     },
     {
       name: 'format', entity: 'none', weight: 1, source: 'handwritten',
@@ -224,10 +176,6 @@ export const INSTALL_CONFIGURE: IntentFrames = {
         'initialize {part} with {fs}',
         'format {part} with {fs}',
         'set up {part} as an {fs} filesystem',
-      ],
-      paraphrases: [
-        'Put a fresh {fs} filesystem onto {part}',
-        '{part} needs to be reformatted using {fs}',
       ],
     },
     {
@@ -243,10 +191,6 @@ export const INSTALL_CONFIGURE: IntentFrames = {
         'allow port {port} through the firewall',
         'configure firewall rule allow {port}',
       ],
-      paraphrases: [
-        'Clients out there must be able to reach port {port} on this host',
-        'please punch a hole for port {port}',
-      ],
     },
     {
       name: 'bootloader', entity: 'none', weight: 1, source: 'handwritten',
@@ -260,10 +204,6 @@ export const INSTALL_CONFIGURE: IntentFrames = {
         'reinstall grub to {disk}',
         'install grub on {disk}',
         'set up the bootloader on {disk}',
-      ],
-      paraphrases: [
-        '{disk} should be able to start the system; put the boot code on it',
-        'Could you place the boot manager onto {disk}?',
       ],
     },
     {
@@ -279,9 +219,6 @@ export const INSTALL_CONFIGURE: IntentFrames = {
         'configure {user} to be logged in at startup',
         'enable autologin for the user {user}',
       ],
-      paraphrases: [
-        "When the machine powers up it should go straight into {user}'s session",
-      ],
     },
     {
       name: 'timesync', entity: 'none', weight: 1, source: 'handwritten',
@@ -295,9 +232,6 @@ export const INSTALL_CONFIGURE: IntentFrames = {
         'enable ntp [sync|]',
         'configure time synchronization',
         'set up automatic clock sync',
-      ],
-      paraphrases: [
-        'Make sure the clock corrects itself from time servers',
       ],
     },
   ],

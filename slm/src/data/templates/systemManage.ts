@@ -1,7 +1,7 @@
 /** SYSTEM_MANAGE: day-to-day administration: services, users, processes, resources, power, logs. */
-import type { IntentFrames } from '../frames';
+import type { IntentTemplates } from '../frames';
 
-export const SYSTEM_MANAGE: IntentFrames = {
+export const SYSTEM_MANAGE: IntentTemplates = {
   intent: 'SYSTEM_MANAGE',
   frames: [
     {
@@ -18,10 +18,6 @@ export const SYSTEM_MANAGE: IntentFrames = {
         '{unit} needs a restart',
         'restart the {service} service [please|]',
       ],
-      paraphrases: [
-        'Give {service} a fresh restart',
-        'could you cycle the {service} process',
-      ],
     },
     {
       name: 'service-start', entity: 'service', weight: 1, source: 'catalogue:services',
@@ -35,9 +31,6 @@ export const SYSTEM_MANAGE: IntentFrames = {
         'start up the {unit} service',
         'get the {service} started',
         'please start {unit}',
-      ],
-      paraphrases: [
-        'Get {service} running please',
       ],
     },
     {
@@ -53,9 +46,6 @@ export const SYSTEM_MANAGE: IntentFrames = {
         'please stop {unit}',
         'stop running the {service}',
       ],
-      paraphrases: [
-        '{service} should not be running right now; halt it',
-      ],
     },
     {
       name: 'service-status', entity: 'service', weight: 1, source: 'catalogue:services',
@@ -70,9 +60,6 @@ export const SYSTEM_MANAGE: IntentFrames = {
         'check whether {service} is running',
         'show me if {unit} is up',
       ],
-      paraphrases: [
-        'Is the {service} up at the moment?',
-      ],
     },
     {
       name: 'service-enable', entity: 'service', weight: 1, source: 'catalogue:services',
@@ -86,9 +73,6 @@ export const SYSTEM_MANAGE: IntentFrames = {
         'have {unit} start on every boot',
         'set {service} to start automatically',
       ],
-      paraphrases: [
-        '{service} should come up by itself whenever the machine boots',
-      ],
     },
     {
       name: 'service-disable', entity: 'service', weight: 1, source: 'catalogue:services',
@@ -101,9 +85,6 @@ export const SYSTEM_MANAGE: IntentFrames = {
         'stop {service} from starting at boot',
         'turn off {unit} at startup',
         'keep {service} disabled on boot',
-      ],
-      paraphrases: [
-        'Keep {service} from launching on startup',
       ],
     },
     {
@@ -120,9 +101,6 @@ export const SYSTEM_MANAGE: IntentFrames = {
         'create a login named {user}',
         'register a user account {user}',
       ],
-      paraphrases: [
-        '{user} joined the team and needs an account on this server',
-      ],
     },
     {
       name: 'user-delete', entity: 'user', weight: 1, source: 'catalogue:users',
@@ -136,9 +114,6 @@ export const SYSTEM_MANAGE: IntentFrames = {
         'delete the account of {user}',
         'remove the login {user}',
         'drop the user account {user}',
-      ],
-      paraphrases: [
-        '{user} left, close their account',
       ],
     },
     {
@@ -154,9 +129,6 @@ export const SYSTEM_MANAGE: IntentFrames = {
         'passwd for {user}',
         "change {user}'s login password",
       ],
-      paraphrases: [
-        '{user} forgot the login secret, give them a new one',
-      ],
     },
     {
       name: 'user-group', entity: 'user', weight: 1, source: 'catalogue:users',
@@ -171,9 +143,6 @@ export const SYSTEM_MANAGE: IntentFrames = {
         'grant {user} the {group} group',
         'include {user} in {group}',
       ],
-      paraphrases: [
-        '{user} should belong to {group} as well',
-      ],
     },
     {
       name: 'process-list', entity: 'none', weight: 1, source: 'handwritten',
@@ -187,9 +156,6 @@ export const SYSTEM_MANAGE: IntentFrames = {
         'list processes',
         'show what is running',
         'which processes are using the cpu?',
-      ],
-      paraphrases: [
-        'Give me an overview of what tasks are active',
       ],
     },
     {
@@ -206,9 +172,6 @@ export const SYSTEM_MANAGE: IntentFrames = {
         'close {app} by force',
         'stop {app} now, it is not responding',
       ],
-      paraphrases: [
-        'Make the {app} process exit right away',
-      ],
     },
     {
       name: 'disk-usage', entity: 'none', weight: 1, source: 'handwritten',
@@ -222,9 +185,6 @@ export const SYSTEM_MANAGE: IntentFrames = {
         'disk usage [please|]',
         'how much space is left on [the|my] [disk|drive]?',
         'show free disk space',
-      ],
-      paraphrases: [
-        'How much room remains on the drives?',
       ],
     },
     {
@@ -240,9 +200,6 @@ export const SYSTEM_MANAGE: IntentFrames = {
         'how much ram is free?',
         'show how much memory is in use',
       ],
-      paraphrases: [
-        'What does RAM consumption look like at the moment?',
-      ],
     },
     {
       name: 'uptime', entity: 'none', weight: 1, source: 'handwritten',
@@ -255,9 +212,6 @@ export const SYSTEM_MANAGE: IntentFrames = {
         'uptime [please|]',
         'how long since the last reboot?',
         'show system uptime and load',
-      ],
-      paraphrases: [
-        'since when has this box been running without a restart',
       ],
     },
     {
@@ -272,9 +226,6 @@ export const SYSTEM_MANAGE: IntentFrames = {
         'restart this [box|pc]',
         'reboot the server [now|]',
       ],
-      paraphrases: [
-        'Cycle this host through a clean restart',
-      ],
     },
     {
       name: 'shutdown', entity: 'none', weight: 1, source: 'handwritten',
@@ -287,9 +238,6 @@ export const SYSTEM_MANAGE: IntentFrames = {
         'shutdown',
         'power down [the machine|now|]',
         'turn off this [box|pc] [now|]',
-      ],
-      paraphrases: [
-        'Bring the whole box down for the night',
       ],
     },
     {
@@ -304,9 +252,6 @@ export const SYSTEM_MANAGE: IntentFrames = {
         'show me the {service} logs',
         'view the log of {unit}',
         'tail the logs of {unit}',
-      ],
-      paraphrases: [
-        'I want to read what {service} has been writing to its log',
       ],
     },
   ],

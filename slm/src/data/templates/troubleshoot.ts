@@ -1,7 +1,7 @@
 /** TROUBLESHOOT: something is broken (a device, the network, sound, a service, an app ...). */
-import type { IntentFrames } from '../frames';
+import type { IntentTemplates } from '../frames';
 
-export const TROUBLESHOOT: IntentFrames = {
+export const TROUBLESHOOT: IntentTemplates = {
   intent: 'TROUBLESHOOT',
   frames: [
     {
@@ -23,13 +23,6 @@ export const TROUBLESHOOT: IntentFrames = {
         'the {name} keeps disconnecting',
         'errors from the {name} in the kernel log',
       ],
-      paraphrases: [
-        'Ever since I booted today the {name} seems dead, nothing shows up',
-        "Something's wrong with the {name}: it vanished from the system",
-        "help! {name} acting up and I can't use it",
-        "I'm getting errors from {id} and it does nothing",
-        'The {category} ({name}) behaves strangely and drops out every few minutes',
-      ],
     },
     {
       name: 'driver-fails', entity: 'driverDevice', weight: 1, source: 'modules.alias+pci.ids',
@@ -44,9 +37,6 @@ export const TROUBLESHOOT: IntentFrames = {
         'loading {driver} fails for {id}',
         '{driver} errors in dmesg for my {name}',
       ],
-      paraphrases: [
-        'Loading {driver} for {id} blows up with an error message',
-      ],
     },
     {
       name: 'no-network', entity: 'none', weight: 2, source: 'handwritten',
@@ -59,10 +49,6 @@ export const TROUBLESHOOT: IntentFrames = {
         '{iface} keeps dropping the connection',
         'network not working on {iface}',
         '{iface} gets no ip address',
-      ],
-      paraphrases: [
-        'Nothing loads in the browser and {iface} looks dead',
-        "Packets aren't getting out through {iface}",
       ],
     },
     {
@@ -77,9 +63,6 @@ export const TROUBLESHOOT: IntentFrames = {
         '{ssid} wifi is not working',
         'wifi keeps dropping on {ssid}',
         'i cannot join {ssid} anymore',
-      ],
-      paraphrases: [
-        'The laptop refuses to stay on {ssid}',
       ],
     },
     {
@@ -96,9 +79,6 @@ export const TROUBLESHOOT: IntentFrames = {
         'speakers stopped working',
         'no audio output [at all|]',
       ],
-      paraphrases: [
-        'Everything is silent, even though the volume is up',
-      ],
     },
     {
       name: 'display', entity: 'none', weight: 1, source: 'handwritten',
@@ -113,9 +93,6 @@ export const TROUBLESHOOT: IntentFrames = {
         'the monitor shows no picture',
         'display resolution is stuck at 800x600',
       ],
-      paraphrases: [
-        'Only a blank screen shows up once the system starts',
-      ],
     },
     {
       name: 'disk-full', entity: 'none', weight: 1, source: 'handwritten',
@@ -129,9 +106,6 @@ export const TROUBLESHOOT: IntentFrames = {
         '{mountpoint} ran out of space',
         'cannot save files in {mountpoint}, disk full',
         '{mountpoint} is at 100 percent',
-      ],
-      paraphrases: [
-        "Writes to {mountpoint} fail because there's no room left",
       ],
     },
     {
@@ -148,9 +122,6 @@ export const TROUBLESHOOT: IntentFrames = {
         '{unit} failed to start',
         'the {service} keeps failing',
       ],
-      paraphrases: [
-        "{service} dies right after launching and I don't know why",
-      ],
     },
     {
       name: 'app-crash', entity: 'app', weight: 2, source: 'catalogue:apps',
@@ -164,10 +135,6 @@ export const TROUBLESHOOT: IntentFrames = {
         '{app} shows an error and quits',
         '{app} is not working',
         '{app} segfaults when i open it',
-      ],
-      paraphrases: [
-        'Whenever I launch {app} it just vanishes',
-        '{app} hangs and then the window disappears',
       ],
     },
     {
@@ -183,9 +150,6 @@ export const TROUBLESHOOT: IntentFrames = {
         'the system is lagging',
         'why is everything so slow?',
       ],
-      paraphrases: [
-        "This machine crawls along even when I'm doing nothing",
-      ],
     },
     {
       name: 'boot', entity: 'none', weight: 1, source: 'handwritten',
@@ -200,9 +164,6 @@ export const TROUBLESHOOT: IntentFrames = {
         'the system fails to boot',
         'boot fails with an error',
       ],
-      paraphrases: [
-        'Power-on gets nowhere; it never reaches the login',
-      ],
     },
     {
       name: 'memory', entity: 'none', weight: 1, source: 'handwritten',
@@ -215,9 +176,6 @@ export const TROUBLESHOOT: IntentFrames = {
         'the machine keeps running out of memory',
         'programs crash with out of memory',
         'memory errors all the time',
-      ],
-      paraphrases: [
-        'Programs keep being terminated because RAM is exhausted',
       ],
     },
     {
@@ -233,9 +191,6 @@ export const TROUBLESHOOT: IntentFrames = {
         'my usb keyboard does not work',
         'usb devices keep disconnecting',
       ],
-      paraphrases: [
-        'Plugging in a flash drive does nothing at all',
-      ],
     },
     {
       name: 'printer', entity: 'none', weight: 1, source: 'handwritten',
@@ -250,9 +205,6 @@ export const TROUBLESHOOT: IntentFrames = {
         'printer shows an error',
         'print jobs fail',
       ],
-      paraphrases: [
-        'Documents sent to the printer never come out',
-      ],
     },
     {
       name: 'login', entity: 'user', weight: 1, source: 'catalogue:users',
@@ -266,9 +218,6 @@ export const TROUBLESHOOT: IntentFrames = {
         "{user}'s login keeps failing",
         '{user} is locked out',
         'login broken for user {user}',
-      ],
-      paraphrases: [
-        'The account {user} is locked out and login keeps being refused',
       ],
     },
   ],
