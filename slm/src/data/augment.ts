@@ -2,35 +2,49 @@
  * Training-time variation of a template's wording, applied to the training split only (the
  * evaluation splits and the paraphrase set keep their templates' plain wording):
  *
+ * - other words for the same thing, from the intent's synonym groups (synonyms.ts: "restart"
+ *   -> "bounce", "uninstall" -> "get rid of", "application" -> "program");
  * - a request shape around an imperative ("restart nginx" -> "could you restart nginx?",
  *   "i need to restart nginx", "how do i restart nginx?"), or an intent-neutral opener or closer
  *   around anything ("hey, ...", "... thanks"). None of these carries an intent, so the model
  *   must read the words that do;
  * - telegraphic style: articles dropped ("restart the ssh server" -> "restart ssh server");
+ * - one template word left out ("restart the ssh service" -> "restart ssh service"), or an
+ *   intent-neutral filler word put in ("just", "really", "now" ...);
  * - one typo in a template word (a swapped, dropped or doubled letter).
  *
  * It works on the template after its [a|b] alternatives are chosen and before its {slots} are
  * filled, so slot values (device names, ids, package names) are never garbled.
  */
+import type { Intent } from '../types';
 import type { Rng } from './random';
+import { synonymsFor } from './synonyms';
 
 export interface AugmentRates {
+  synonyms: number; // probability of rewording with synonyms (each phrase found then changes with p 0.6)
   wrap: number; // probability of a request shape / opener / closer
   articles: number; // probability of dropping the articles
+  drop: number; // probability of leaving out one template word
+  filler: number; // probability of putting in one filler word
   typo: number; // probability of one typo
 }
 
-export const DEFAULT_AUGMENT: AugmentRates = { wrap: 0.5, articles: 0.12, typo: 0.15 };
+export const DEFAULT_AUGMENT: AugmentRates = { synonyms: 0.5, wrap: 0.5, articles: 0.12, drop: 0.1, filler: 0.1, typo: 0.15 };
+
+/** No rewording at all (a base for tests that switch on one kind). */
+export const NO_AUGMENT: AugmentRates = { synonyms: 0, wrap: 0, articles: 0, drop: 0, filler: 0, typo: 0 };
 
 /** First words that make a template an imperative ("restart ...", "install ..."). */
 const IMPERATIVE = new Set(`
-add adjust allocate allow apply assign attach begin bounce bring bump change check choose close
+activate add adjust allocate allow apply assign attach begin bounce bring bump change check choose close
 configure connect create decode delete describe detect disable display do download drop enable
-end enumerate erase fetch find fix force format get give grab grant have hook identify include increase
-initialize install join keep kick kill launch let list load log look make mount name open pick
-power print purge put quit read reboot recommend redo register reinstall reload remove rename
-reset restart run scan search select set show shut skip start stop switch sync synchronize tail
-take tell terminate turn uninstall unblock update upgrade use view wipe write
+bind bounce cycle deactivate deploy dig end enumerate erase fetch find fire fix force format get
+give grab grant halt have hook identify include increase initialize insert install join keep kick
+kill launch let link list load log look make modprobe mount name nuke open patch permit pick power
+print pull purge put quit read reboot recommend redo refresh reformat register reinstall reload
+remove rename reset restart run scan search select set show shut skip spin start stop suggest
+switch sync synchronize tail take tell terminate throw turn uninstall unblock update upgrade use
+view wipe write
 `.trim().split(/\s+/));
 
 /** Shapes around an imperative verb phrase X. */
@@ -73,14 +87,47 @@ function typo(text: string, rng: Rng): string {
   return text.slice(0, m.index) + changed + text.slice((m.index ?? 0) + word.length);
 }
 
+/** Replaces phrases of the intent's synonym groups, each found one with probability 0.6. */
+function synonyms(text: string, intent: Intent, rng: Rng): string {
+  const { pattern, groupOf } = synonymsFor(intent);
+  return text.replace(pattern, (found: string) => {
+    const group = groupOf.get(found.replace(/\s+/g, ' '));
+    if (group === undefined || rng.next() >= 0.6) return found;
+    const others = group.filter((p) => p !== found);
+    return rng.pick(others);
+  });
+}
+
+/** Words a terse writer leaves out without changing what is asked. */
+const DROPPABLE = new Set('the a an my this that is are to for of on in me do does it all please can you with at be will some'.split(' '));
+
+/** Leaves out one droppable word ("restart the ssh service" -> "restart ssh service"), if any. */
+function dropWord(text: string, rng: Rng): string {
+  const words = [...text.matchAll(/(?<![{\w'-])[a-z]+(?![\w}'-])/g)].filter((m) => DROPPABLE.has(m[0]));
+  if (words.length === 0 || text.split(/\s+/).length < 4) return text;
+  const m = rng.pick(words);
+  const at = m.index ?? 0;
+  return (text.slice(0, at) + text.slice(at + m[0].length)).replace(/\s+/g, ' ').trim();
+}
+
+const FILLERS: readonly string[] = ['just', 'really', 'actually', 'maybe', 'also', 'basically', 'honestly', 'quick,'];
+
+/** Puts one filler word in front, or after a leading "i"/"we"/"please" ("i just need ..."). */
+function fillWord(text: string, rng: Rng): string {
+  const lead = /^(i|we|please|pls) /.exec(text);
+  const at = lead ? lead[0].length : 0;
+  return `${text.slice(0, at)}${rng.pick(FILLERS)} ${text.slice(at)}`;
+}
+
 /** Adds a closer, unless the text already ends in a courtesy ("... please" + " please"). */
 function closed(text: string, rng: Rng): string {
   return /\b(please|pls|thanks|thx)$/.test(text) ? text : text + rng.pick(CLOSERS);
 }
 
 /** Varies a template (alternatives chosen, slots unfilled) as the module comment says. */
-export function augmentTemplate(text: string, rng: Rng, rates: AugmentRates = DEFAULT_AUGMENT): string {
+export function augmentTemplate(text: string, rng: Rng, rates: AugmentRates = DEFAULT_AUGMENT, intent?: Intent): string {
   let out = text;
+  if (intent !== undefined && rng.next() < rates.synonyms) out = synonyms(out, intent, rng);
   if (rng.next() < rates.wrap) {
     const first = /^[a-z]+/.exec(out)?.[0];
     if (first !== undefined && IMPERATIVE.has(first) && !out.endsWith('?') && rng.next() < 0.75) {
@@ -94,6 +141,8 @@ export function augmentTemplate(text: string, rng: Rng, rates: AugmentRates = DE
     }
   }
   if (rng.next() < rates.articles) out = out.replace(ARTICLE, '');
+  if (rng.next() < rates.drop) out = dropWord(out, rng);
+  if (rng.next() < rates.filler) out = fillWord(out, rng);
   if (rng.next() < rates.typo) out = typo(out, rng);
   return out;
 }

@@ -6,10 +6,11 @@
  * the whole dataset (case and punctuation aside). Everything is driven by one seed.
  */
 import { type Example, type Intent, INTENTS } from '../types';
-import { augmentTemplate } from './augment';
+import { augmentTemplate, DEFAULT_AUGMENT } from './augment';
 import { ipValues, VALUES } from './entities';
 import { fillTemplate, type Frame, type IntentFrames, type Slots, slotsOf } from './frames';
 import { type Entity, HOLDOUT, type Pools, type Split, SPLITS } from './pools';
+import { NONCE_RATE, nonceSlots } from './nonce';
 import { hash32, Rng } from './random';
 
 export interface CorpusOptions {
@@ -65,6 +66,9 @@ function surface(text: string, rng: Rng): string {
   return out;
 }
 
+/** Slots that name a catalogue entity, which nonce.ts may make up. */
+const NAME_SLOT = /\{(app|pkg|service|unit|user)\}/;
+
 const dedupeKey = (request: string) => request.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 
 class Sampler {
@@ -105,9 +109,19 @@ class Sampler {
       if (entities.length === 0) return null;
       entity = this.rng.pick(entities);
     }
-    const slots: Slots = { ...valueSlots(this.rng), ...entity?.slots };
+    const training = split === 'train' && pool === 'train';
+    let slots: Slots = { ...valueSlots(this.rng), ...entity?.slots };
+    let entityKey = entity === undefined ? null : `${frame.entity}:${entity.key}`;
+    // Some training requests name a made-up application, service or user (nonce.ts).
+    if (training && entity !== undefined && NAME_SLOT.test(template.text) && this.rng.next() < NONCE_RATE) {
+      const made = nonceSlots(frame.entity, slots, this.rng);
+      if (made !== null) {
+        slots = made;
+        entityKey = `nonce:${made.app ?? made.service ?? made.user}`;
+      }
+    }
     // Only training requests are varied: evaluation keeps its templates' own wording.
-    const vary = split === 'train' && pool === 'train' ? (text: string) => augmentTemplate(text, this.rng) : undefined;
+    const vary = training ? (text: string) => augmentTemplate(text, this.rng, DEFAULT_AUGMENT, intent) : undefined;
     const request = surface(fillTemplate(template.text, slots, (n) => this.rng.below(n), vary), this.rng);
     const key = dedupeKey(request);
     if (this.seen.has(key)) return null;
@@ -116,7 +130,7 @@ class Sampler {
       id: '', intent, request, answer: frame.answer(slots), source: frame.source, template: template.id, split,
     };
     if (entity?.device !== undefined) example.device = entity.device;
-    return { example, entity: entity === undefined ? null : `${frame.entity}:${entity.key}` };
+    return { example, entity: entityKey };
   }
 }
 

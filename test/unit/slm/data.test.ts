@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { augmentTemplate } from '../../../slm/src/data/augment';
+import { augmentTemplate, NO_AUGMENT } from '../../../slm/src/data/augment';
 import { buildCorpus, type CorpusBuild } from '../../../slm/src/data/build';
 import { generateCorpus } from '../../../slm/src/data/corpus';
 import { buildCatalogue, shortDevice, shortVendor } from '../../../slm/src/data/devices';
@@ -200,16 +200,16 @@ describe('slm data: corpus', () => {
 describe('slm data: wording variety', () => {
   it('rewords templates around their slots, never inside them, the same way for the same seed', () => {
     const rng = new Rng(3);
-    const outs = Array.from({ length: 400 }, () => augmentTemplate('restart the {service} service', rng, { wrap: 0.6, articles: 0.3, typo: 0.5 }));
+    const outs = Array.from({ length: 400 }, () => augmentTemplate('restart the {service} service', rng, { ...NO_AUGMENT, wrap: 0.6, articles: 0.3, typo: 0.5 }));
     for (const out of outs) assert.equal(out.match(/\{[a-z]+\}/gi)?.join(), '{service}', out);
     assert.ok(new Set(outs).size > 60, `only ${new Set(outs).size} wordings`);
     assert.ok(outs.some((o) => /^(could|can) you restart/.test(o)), 'imperatives get request shapes');
     assert.ok(outs.some((o) => o.includes('restart {service}')), 'articles get dropped');
     const again = new Rng(3);
-    assert.deepEqual(Array.from({ length: 400 }, () => augmentTemplate('restart the {service} service', again, { wrap: 0.6, articles: 0.3, typo: 0.5 })), outs);
+    assert.deepEqual(Array.from({ length: 400 }, () => augmentTemplate('restart the {service} service', again, { ...NO_AUGMENT, wrap: 0.6, articles: 0.3, typo: 0.5 })), outs);
     // Questions and statements keep their words; only intent-neutral openers/closers are added.
     const q = new Rng(5);
-    for (let i = 0; i < 200; i++) assert.ok(augmentTemplate('what is {id}?', q, { wrap: 1, articles: 0, typo: 0 }).includes('what is {id}?'));
+    for (let i = 0; i < 200; i++) assert.ok(augmentTemplate('what is {id}?', q, { ...NO_AUGMENT, wrap: 1 }).includes('what is {id}?'));
   });
 
   it('varies training requests only: evaluation files keep their templates\' own wording', () => {
