@@ -16,11 +16,14 @@ import { CONTRAST } from './contrast';
 import { NATURAL } from './natural';
 import { VARIETY } from './variety';
 
-/** The frame's own templates followed by its VARIETY, CONTRAST and NATURAL ones; throws on a repeat. */
-function mergeTemplates(key: string, own: readonly string[]): string[] {
+/**
+ * Joins a frame's template lists (named by where they come from) in order; throws, naming the
+ * frame, the template and its file, when a template repeats one the frame already has.
+ */
+export function mergeTemplates(key: string, lists: readonly (readonly [string, readonly string[] | undefined])[]): string[] {
   const merged: string[] = [];
   const seen = new Set<string>();
-  for (const [file, list] of [['its frame', own], ['templates/variety.ts', VARIETY[key]], ['templates/contrast.ts', CONTRAST[key]], ['templates/natural.ts', NATURAL[key]]] as const) {
+  for (const [file, list] of lists) {
     for (const t of list ?? []) {
       if (seen.has(t)) throw new Error(`frame ${key}: the template "${t}" (in ${file}) repeats one the frame already has; delete the later copy`);
       seen.add(t);
@@ -34,7 +37,10 @@ const complete = ({ intent, frames }: IntentTemplates): IntentFrames => ({
   intent,
   frames: frames.map((f) => ({
     ...f,
-    templates: mergeTemplates(`${intent}/${f.name}`, f.templates),
+    templates: mergeTemplates(`${intent}/${f.name}`, [
+      ['its frame', f.templates], ['templates/variety.ts', VARIETY[`${intent}/${f.name}`]],
+      ['templates/contrast.ts', CONTRAST[`${intent}/${f.name}`]], ['templates/natural.ts', NATURAL[`${intent}/${f.name}`]],
+    ]),
     paraphrases: PARAPHRASES[`${intent}/${f.name}`] ?? [],
   })),
 });
