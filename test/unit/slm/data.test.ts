@@ -8,6 +8,7 @@ import { buildCorpus, type CorpusBuild } from '../../../slm/src/data/build';
 import { generateCorpus } from '../../../slm/src/data/corpus';
 import { buildCatalogue, shortDevice, shortVendor } from '../../../slm/src/data/devices';
 import { moduleName, readModinfo } from '../../../slm/src/data/elfModinfo';
+import { slotsOf } from '../../../slm/src/data/frames';
 import { readJsonl, toJsonl } from '../../../slm/src/data/jsonl';
 import { extractModuleTables } from '../../../slm/src/data/kernelPackage';
 import { checkLeakage } from '../../../slm/src/data/leakage';
@@ -16,8 +17,9 @@ import { parsePciIds } from '../../../slm/src/data/pciIds';
 import { buildPools } from '../../../slm/src/data/pools';
 import { Rng } from '../../../slm/src/data/random';
 import { readTar } from '../../../slm/src/data/tar';
-import { ALL_FRAMES } from '../../../slm/src/data/templates';
+import { ALL_FRAMES, mergeTemplates } from '../../../slm/src/data/templates';
 import { CONTRAST } from '../../../slm/src/data/templates/contrast';
+import { NATURAL } from '../../../slm/src/data/templates/natural';
 import { VARIETY } from '../../../slm/src/data/templates/variety';
 import { type Example, INTENTS } from '../../../slm/src/types';
 import { fixtureKernelModule, fixtureModulesAlias, fixtureModulesOrder, fixturePciIds } from './dataFixtures';
@@ -245,6 +247,25 @@ describe('slm data: wording variety', () => {
         for (const p of f.paraphrases) assert.ok(!f.templates.includes(p), p);
       }
     }
+  });
+
+  it('adds 10 to 14 natural-wording templates to every frame, using only the slots its other templates use', () => {
+    for (const { intent, frames } of ALL_FRAMES) {
+      for (const f of frames) {
+        const extra = NATURAL[`${intent}/${f.name}`] ?? [];
+        assert.ok(extra.length >= 10 && extra.length <= 14, `${intent}/${f.name} has ${extra.length} natural templates`);
+        const slots = new Set(f.templates.filter((t) => !extra.includes(t)).flatMap(slotsOf));
+        for (const t of extra) {
+          assert.ok(f.templates.includes(t), t);
+          for (const s of slotsOf(t)) assert.ok(slots.has(s), `${intent}/${f.name}: "${t}" uses {${s}}`);
+        }
+      }
+    }
+  });
+
+  it('refuses a template repeated within a frame, naming the frame and the template', () => {
+    assert.deepEqual(mergeTemplates('X/y', [['a', ['one', 'two']], ['b', undefined], ['c', ['three']]]), ['one', 'two', 'three']);
+    assert.throws(() => mergeTemplates('X/y', [['a', ['one', 'two']], ['c', ['three', 'two']]]), /frame X\/y: the template "two" \(in c\)/);
   });
 
   it('adds contrast templates to every APP_INSTALL, INSTALL_CONFIGURE and SYSTEM_MANAGE frame, all used by their frames', () => {
