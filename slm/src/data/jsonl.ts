@@ -9,7 +9,10 @@ export function toJsonl(examples: readonly Example[]): string {
   })).join('\n') + (examples.length > 0 ? '\n' : '');
 }
 
-/** Reads a JSONL file of examples; a malformed line is an error naming the file and line. */
+/**
+ * Reads a JSONL file of examples (or of labelled requests: request and intent, no answer); a
+ * malformed line is an error naming the file and line.
+ */
 export function readJsonl(path: string): Example[] {
   const out: Example[] = [];
   readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
@@ -21,10 +24,11 @@ export function readJsonl(path: string): Example[] {
       throw new Error(`${path}:${i + 1}: not JSON (${error instanceof Error ? error.message : String(error)})`);
     }
     const e = value as Partial<Example>;
-    if (typeof e.request !== 'string' || typeof e.answer !== 'string' || !INTENTS.includes(e.intent as never)) {
-      throw new Error(`${path}:${i + 1}: not an example (needs request, answer and one of the intents ${INTENTS.join(', ')})`);
+    if (typeof e.request !== 'string' || (e.answer !== undefined && typeof e.answer !== 'string') || !INTENTS.includes(e.intent as never)) {
+      throw new Error(`${path}:${i + 1}: not an example (needs request, one of the intents ${INTENTS.join(', ')} and, if given, a string answer)`);
     }
-    out.push(e as Example);
+    // A labelled request without an answer (a hand-written evaluation set such as slm/dev/wild.jsonl).
+    out.push(e.answer === undefined ? ({ id: `line-${i + 1}`, source: 'hand-written', template: '', split: 'test', ...e, answer: '' } as Example) : (e as Example));
   });
   return out;
 }

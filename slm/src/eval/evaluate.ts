@@ -58,7 +58,7 @@ export function evaluateSet(m: Model, tok: Tokenizer, name: string, all: Example
   const state = createRunState(m.config);
   let confidence = 0;
   examples.forEach((e, i) => {
-    const wantAnswer = ANSWER_INTENTS.includes(e.intent);
+    const wantAnswer = ANSWER_INTENTS.includes(e.intent) && e.answer !== ''; // labelled requests have no answer to score
     const p = predict(m, tok, e.request, { answer: wantAnswer, maxTokens: wantAnswer ? (o.maxAnswerTokens ?? 64) : 12, state });
     confusion[e.intent][p.intent ?? 'none']++;
     confidence += p.confidence;

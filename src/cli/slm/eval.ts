@@ -2,8 +2,10 @@
  * `auton slm eval`: perplexity, intent accuracy with its confusion table, and answer accuracy
  * for device and driver questions, on the test split and the paraphrase set.
  */
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { Example } from '../../../slm/src/types';
+import { readJsonl } from '../../../slm/src/data/jsonl';
 import { evaluateSet, formatSetReport, type SetReport } from '../../../slm/src/eval/evaluate';
 import { loadForEval } from '../../../slm/src/eval/load';
 import { readSet, readTokenizer, SET_NAMES, type SetName } from '../../../slm/src/train/inputs';
@@ -14,6 +16,7 @@ interface EvalOpts {
   model: string;
   data: string;
   sets: string;
+  file: string[];
   limit?: string;
   json?: boolean;
 }
@@ -25,6 +28,7 @@ export function registerSlmEvalCommands(slm: Command): void {
     .option('-m, --model <file>', 'model to evaluate: a .gguf file or a training checkpoint', 'slm/models/auton-slm.gguf')
     .option('-d, --data <dir>', 'dataset folder written by "auton slm data"', 'slm/data')
     .option('-s, --sets <names>', `comma-separated sets to evaluate (${SET_NAMES.join(', ')})`, 'test,paraphrase')
+    .option('-f, --file <jsonl>', 'also evaluate this file of examples or labelled requests ({"request", "intent"} per line, e.g. slm/dev/wild.jsonl); repeatable', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('-n, --limit <n>', 'at most this many examples per set, spread over the set')
     .option('--json', 'print the reports as JSON')
     .action((o: EvalOpts) => {
@@ -35,8 +39,12 @@ export function registerSlmEvalCommands(slm: Command): void {
       const limit = o.limit !== undefined ? positiveWhole(o.limit, '--limit') : undefined;
       const { model, tokenizer } = loadForEval(resolve(root, o.model), () => readTokenizer(dataDir));
       const reports: SetReport[] = [];
-      for (const set of sets as SetName[]) {
-        const examples = readSet(dataDir, set);
+      const inputs: [string, () => Example[]][] = [
+        ...(sets as SetName[]).map((set): [string, () => Example[]] => [set, () => readSet(dataDir, set)]),
+        ...o.file.map((f): [string, () => Example[]] => [basename(f, '.jsonl'), () => readJsonl(resolve(f))]),
+      ];
+      for (const [set, read] of inputs) {
+        const examples = read();
         const report = evaluateSet(model, tokenizer, set, examples, {
           limit,
           onProgress: o.json || !process.stderr.isTTY ? undefined : (name, done, total) => process.stderr.write(`\r${name}: ${done}/${total}\x1b[K${done === total ? '\r\x1b[K' : ''}`),

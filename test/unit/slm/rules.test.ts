@@ -171,6 +171,21 @@ describe('slm rules: the shipped rules (slm/rules)', () => {
     assert.ok(evaluateRules(rules, readJsonl(join(root, 'slm', 'data', 'test.jsonl'))).accuracy >= 0.9);
   });
 
+  it('classify at least 90% of the hand-written development set (slm/dev/wild.jsonl: labelled requests, no answers)', () => {
+    const wild = readJsonl(join(root, 'slm', 'dev', 'wild.jsonl'));
+    assert.equal(wild.length, 360);
+    assert.ok(wild.every((e) => e.answer === '' && e.id.startsWith('line-')));
+    assert.ok(evaluateRules(rules, wild).accuracy >= 0.9);
+  });
+
+  it('read labelled requests but refuse a line without a valid intent, naming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'auton-jsonl-'));
+    const file = join(dir, 'x.jsonl');
+    writeFileSync(file, '{"request": "restart nginx", "intent": "SYSTEM_MANAGE"}\n{"request": "hi", "intent": "GREET"}\n');
+    assert.throws(() => readJsonl(file), /x\.jsonl:2: not an example/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('are what kernels/slm/rules_table.{h,c} were generated from (run "auton slm rules compile" after editing them)', () => {
     const c = generateC(rules, ruleFiles(rulesDir).map((f) => relative(root, f)));
     assert.equal(readFileSync(join(root, 'kernels', 'slm', 'rules_table.h'), 'utf8'), c.header);
