@@ -21,7 +21,7 @@ import { exampleText } from './prompt';
 import { loadSources, type SourceOptions } from './sources';
 import { ALL_FRAMES } from './templates';
 
-export const DEFAULT_SIZE = 20_000;
+export const DEFAULT_SIZE = 30_000;
 export const DEFAULT_PARAPHRASE_SIZE = 600;
 export const DEFAULT_SEED = 8;
 export const DEFAULT_VOCAB_SIZE = 1024;
