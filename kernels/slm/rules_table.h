@@ -112,13 +112,13 @@ struct slm_rule_intent {
   uint16_t count;
 };
 
-#define SLM_RULES_N_KEYWORDS 1065
-#define SLM_RULES_N_PATTERNS 27
-#define SLM_RULES_N_RE_INSTS 849
+#define SLM_RULES_N_KEYWORDS 1083
+#define SLM_RULES_N_PATTERNS 29
+#define SLM_RULES_N_RE_INSTS 889
 #define SLM_RULES_MAX_PATTERN_INSTS 78
-#define SLM_RULES_N_RE_CLASSES 27
-#define SLM_RULES_N_CONDS 50
-#define SLM_RULES_N_STMTS 150
+#define SLM_RULES_N_RE_CLASSES 29
+#define SLM_RULES_N_CONDS 56
+#define SLM_RULES_N_STMTS 153
 
 extern const char *const slm_intent_names[SLM_INTENT_COUNT];
 extern const struct slm_rule_intent slm_rules_intents[SLM_INTENT_COUNT];
