@@ -113,12 +113,12 @@ struct slm_rule_intent {
 };
 
 #define SLM_RULES_N_KEYWORDS 1083
-#define SLM_RULES_N_PATTERNS 29
-#define SLM_RULES_N_RE_INSTS 889
-#define SLM_RULES_MAX_PATTERN_INSTS 78
+#define SLM_RULES_N_PATTERNS 30
+#define SLM_RULES_N_RE_INSTS 1008
+#define SLM_RULES_MAX_PATTERN_INSTS 119
 #define SLM_RULES_N_RE_CLASSES 29
 #define SLM_RULES_N_CONDS 56
-#define SLM_RULES_N_STMTS 153
+#define SLM_RULES_N_STMTS 154
 
 extern const char *const slm_intent_names[SLM_INTENT_COUNT];
 extern const struct slm_rule_intent slm_rules_intents[SLM_INTENT_COUNT];
