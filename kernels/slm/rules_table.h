@@ -112,13 +112,13 @@ struct slm_rule_intent {
   uint16_t count;
 };
 
-#define SLM_RULES_N_KEYWORDS 556
-#define SLM_RULES_N_PATTERNS 9
-#define SLM_RULES_N_RE_INSTS 169
-#define SLM_RULES_MAX_PATTERN_INSTS 41
-#define SLM_RULES_N_RE_CLASSES 6
-#define SLM_RULES_N_CONDS 17
-#define SLM_RULES_N_STMTS 94
+#define SLM_RULES_N_KEYWORDS 1083
+#define SLM_RULES_N_PATTERNS 30
+#define SLM_RULES_N_RE_INSTS 1008
+#define SLM_RULES_MAX_PATTERN_INSTS 119
+#define SLM_RULES_N_RE_CLASSES 29
+#define SLM_RULES_N_CONDS 56
+#define SLM_RULES_N_STMTS 154
 
 extern const char *const slm_intent_names[SLM_INTENT_COUNT];
 extern const struct slm_rule_intent slm_rules_intents[SLM_INTENT_COUNT];
