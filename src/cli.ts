@@ -62,4 +62,11 @@ async function main(args: readonly string[]): Promise<void> {
   }
 }
 
+// A reader that stops early (`auton slm eval ... | head`) closes the pipe: stop quietly, as
+// other command-line tools do, instead of dying on an unhandled EPIPE.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
+
 void main(process.argv.slice(2));

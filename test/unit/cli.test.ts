@@ -36,6 +36,14 @@ describe('auton CLI (dist/cli.js)', () => {
   });
   afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 
+  it('stops quietly when its reader closes the pipe early (| head)', () => {
+    const root = resolve(__dirname, '../..');
+    // `true` exits without reading: every write auton makes meets a closed pipe.
+    const run = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" slm rules eval --file slm/dev/wild.jsonl | true`], { cwd: root, encoding: 'utf8' });
+    assert.equal(run.status, 0);
+    assert.doesNotMatch(run.stderr, /EPIPE|Unhandled/, run.stderr);
+  });
+
   it('prints help listing its commands', () => {
     const run = auton(['--help']);
     assert.equal(run.status, 0);
