@@ -17,6 +17,6 @@ auton slm export --format gguf --in "$ckpt" --type f32 --out "$models/auton-slm-
 auton slm quantize --in "$models/auton-slm-f32.gguf" --type q8_0 --out "$models/auton-slm.gguf"
 auton slm quantize --in "$models/auton-slm-f32.gguf" --type q4_0 --out "$models/auton-slm-q4_0.gguf"
 for variant in auton-slm-f32 auton-slm auton-slm-q4_0; do
-  auton slm eval --model "$models/$variant.gguf" --sets test,paraphrase --json > "$models/$variant.eval.json"
+  auton slm eval --model "$models/$variant.gguf" --sets test,paraphrase --file slm/dev/wild.jsonl --json > "$models/$variant.eval.json"
 done
 echo "slm:model: wrote $models (see $models/README.md for the model card)"
