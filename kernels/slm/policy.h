@@ -13,7 +13,7 @@
 /* The neural model decides at this confidence (thousandths) and above.
  * Measured on the test split with `npx tsx scripts/slm-policy.ts`: see
  * kernel_spec/slm.md for the table and why this value. */
-#define SLM_NEURAL_MIN_MILLI 950
+#define SLM_NEURAL_MIN_MILLI 940
 
 /* Who decided an intent. */
 enum slm_decider {
