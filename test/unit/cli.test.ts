@@ -36,6 +36,15 @@ describe('auton CLI (dist/cli.js)', () => {
   });
   afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 
+  it('slm eval: a missing --file or nothing to evaluate is a usage error saying so', () => {
+    const missing = auton(['slm', 'eval', '--sets', '', '--file', 'missing.jsonl']);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /--file missing\.jsonl: no such file/);
+    const nothing = auton(['slm', 'eval', '--sets', '']);
+    assert.equal(nothing.status, 2);
+    assert.match(nothing.stderr, /nothing to evaluate/);
+  });
+
   it('stops quietly when its reader closes the pipe early (| head)', () => {
     const root = resolve(__dirname, '../..');
     // `true` exits without reading: every write auton makes meets a closed pipe.

@@ -2,6 +2,7 @@
  * `auton slm eval`: perplexity, intent accuracy with its confusion table, and answer accuracy
  * for device and driver questions, on the test split and the paraphrase set.
  */
+import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Example } from '../../../slm/src/types';
@@ -36,6 +37,8 @@ export function registerSlmEvalCommands(slm: Command): void {
       const dataDir = resolve(root, o.data);
       const sets = o.sets.split(',').map((s) => s.trim()).filter(Boolean);
       for (const s of sets) if (!SET_NAMES.includes(s as SetName)) throw new UsageError(`unknown set "${s}" (sets: ${SET_NAMES.join(', ')})`);
+      if (sets.length === 0 && o.file.length === 0) throw new UsageError('nothing to evaluate: give --sets, --file or both');
+      for (const f of o.file) if (!existsSync(resolve(f))) throw new UsageError(`--file ${f}: no such file (a JSONL file of examples or of {"request", "intent"} lines)`);
       const limit = o.limit !== undefined ? positiveWhole(o.limit, '--limit') : undefined;
       const { model, tokenizer } = loadForEval(resolve(root, o.model), () => readTokenizer(dataDir));
       const reports: SetReport[] = [];
