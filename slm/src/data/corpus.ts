@@ -116,8 +116,8 @@ class Sampler {
     if (training && entity !== undefined && NAME_SLOT.test(template.text) && this.rng.next() < NONCE_RATE) {
       const made = nonceSlots(frame.entity, slots, this.rng);
       if (made !== null) {
-        slots = made;
-        entityKey = `nonce:${made.app ?? made.service ?? made.user}`;
+        slots = made.slots;
+        entityKey = `nonce:${made.name}`;
       }
     }
     // Only training requests are varied: evaluation keeps its templates' own wording.

@@ -37,24 +37,25 @@ export function nonceWord(rng: Rng): string {
 const capital = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
 
 /**
- * Slots of a made-up entity of `kind` in place of `slots` (the original's other slots kept,
- * e.g. an application's `kind`), or null for kinds that are not catalogue names.
+ * A made-up entity of `kind` in place of `slots`: its name and its slots (the original's other
+ * slots kept, e.g. an application's `kind`); null for kinds that are not catalogue names.
  */
-export function nonceSlots(kind: EntityKind, slots: Slots, rng: Rng): Slots | null {
+export function nonceSlots(kind: EntityKind, slots: Slots, rng: Rng): { name: string; slots: Slots } | null {
   const word = nonceWord(rng);
   switch (kind) {
     case 'app': {
       const roll = rng.below(4);
       const name = roll === 0 ? capital(word) : roll === 1 ? word : roll === 2 ? `${capital(word)} ${capital(nonceWord(rng))}` : `${word}-${rng.pick(['studio', 'tools', 'client', 'editor', 'player', 'desktop'])}`;
-      return { ...slots, app: name, pkg: name.toLowerCase().replace(/\s+/g, '-') };
+      return { name, slots: { ...slots, app: name, pkg: name.toLowerCase().replace(/\s+/g, '-') } };
     }
     case 'service': {
       const suffix = rng.pick(['', '', ' server', ' daemon', ' service']);
       const unit = rng.next() < 0.3 ? `${word}d` : word;
-      return { ...slots, service: `${rng.next() < 0.3 ? capital(word) : word}${suffix}`, unit };
+      const name = `${rng.next() < 0.3 ? capital(word) : word}${suffix}`;
+      return { name, slots: { ...slots, service: name, unit } };
     }
     case 'user':
-      return { ...slots, user: word };
+      return { name: word, slots: { ...slots, user: word } };
     default:
       return null;
   }

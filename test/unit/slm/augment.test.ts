@@ -65,10 +65,12 @@ describe('slm data: made-up entities', () => {
 
   it('replaces the name slots only, keeping the rest of the entity', () => {
     const rng = new Rng(5);
-    const app = nonceSlots('app', { app: 'VLC', pkg: 'vlc', kind: 'media player' }, rng);
-    assert.ok(app !== null && app.app !== 'VLC' && app.kind === 'media player' && app.pkg === app.app?.toLowerCase().replace(/\s+/g, '-'));
-    const svc = nonceSlots('service', { service: 'nginx', unit: 'nginx' }, rng);
-    assert.ok(svc !== null && svc.unit !== 'nginx' && /^[a-z]+$/.test(svc.unit as string));
+    const made = nonceSlots('app', { app: 'VLC', pkg: 'vlc', kind: 'media player' }, rng);
+    const app = made?.slots;
+    assert.ok(app !== undefined && app.app !== 'VLC' && app.app === made?.name && app.kind === 'media player' && app.pkg === app.app?.toLowerCase().replace(/\s+/g, '-'));
+    const madeSvc = nonceSlots('service', { service: 'nginx', unit: 'nginx' }, rng);
+    const svc = madeSvc?.slots;
+    assert.ok(svc !== undefined && svc.service === madeSvc?.name && svc.unit !== 'nginx' && /^[a-z]+$/.test(svc.unit as string));
     assert.equal(nonceSlots('device', { id: '8086:100e' }, rng), null);
   });
 
