@@ -19,7 +19,6 @@ import { Rng } from '../../../slm/src/data/random';
 import { readTar } from '../../../slm/src/data/tar';
 import { ALL_FRAMES, mergeTemplates } from '../../../slm/src/data/templates';
 import { CONTRAST } from '../../../slm/src/data/templates/contrast';
-import { EVERYDAY } from '../../../slm/src/data/templates/everyday';
 import { NATURAL } from '../../../slm/src/data/templates/natural';
 import { VARIETY } from '../../../slm/src/data/templates/variety';
 import { type Example, INTENTS } from '../../../slm/src/types';
@@ -255,21 +254,6 @@ describe('slm data: wording variety', () => {
       for (const f of frames) {
         const extra = NATURAL[`${intent}/${f.name}`] ?? [];
         assert.ok(extra.length >= 10 && extra.length <= 14, `${intent}/${f.name} has ${extra.length} natural templates`);
-        const slots = new Set(f.templates.filter((t) => !extra.includes(t)).flatMap(slotsOf));
-        for (const t of extra) {
-          assert.ok(f.templates.includes(t), t);
-          for (const s of slotsOf(t)) assert.ok(slots.has(s), `${intent}/${f.name}: "${t}" uses {${s}}`);
-        }
-      }
-    }
-  });
-
-  it('adds everyday-wording templates to every frame (12 to 16 per application frame), using only the slots its other templates use', () => {
-    for (const { intent, frames } of ALL_FRAMES) {
-      for (const f of frames) {
-        const extra = EVERYDAY[`${intent}/${f.name}`] ?? [];
-        const [min, max] = intent === 'APP_INSTALL' ? [12, 16] : [5, 8];
-        assert.ok(extra.length >= min && extra.length <= max, `${intent}/${f.name} has ${extra.length} everyday templates`);
         const slots = new Set(f.templates.filter((t) => !extra.includes(t)).flatMap(slotsOf));
         for (const t of extra) {
           assert.ok(f.templates.includes(t), t);

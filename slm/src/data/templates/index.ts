@@ -1,8 +1,8 @@
 /**
  * All frames, in the order of the INTENTS contract; each frame's templates plus its VARIETY,
- * CONTRAST, NATURAL and EVERYDAY ones, and its paraphrase templates from ../paraphrases.ts. A
- * template that appears twice in one frame is an error (it would weigh double and could land in
- * two splits).
+ * CONTRAST and NATURAL ones, and its paraphrase templates from ../paraphrases.ts. A template
+ * that appears twice in one frame is an error (it would weigh double and could land in two
+ * splits).
  */
 import type { IntentFrames, IntentTemplates } from '../frames';
 import { PARAPHRASES } from '../paraphrases';
@@ -13,7 +13,6 @@ import { INSTALL_CONFIGURE } from './installConfigure';
 import { SYSTEM_MANAGE } from './systemManage';
 import { TROUBLESHOOT } from './troubleshoot';
 import { CONTRAST } from './contrast';
-import { EVERYDAY } from './everyday';
 import { NATURAL } from './natural';
 import { VARIETY } from './variety';
 
@@ -41,7 +40,6 @@ const complete = ({ intent, frames }: IntentTemplates): IntentFrames => ({
     templates: mergeTemplates(`${intent}/${f.name}`, [
       ['its frame', f.templates], ['templates/variety.ts', VARIETY[`${intent}/${f.name}`]],
       ['templates/contrast.ts', CONTRAST[`${intent}/${f.name}`]], ['templates/natural.ts', NATURAL[`${intent}/${f.name}`]],
-      ['templates/everyday.ts', EVERYDAY[`${intent}/${f.name}`]],
     ]),
     paraphrases: PARAPHRASES[`${intent}/${f.name}`] ?? [],
   })),
@@ -51,8 +49,8 @@ export const ALL_FRAMES: readonly IntentFrames[] = [
   HARDWARE_IDENTIFY, DRIVER_SELECT, INSTALL_CONFIGURE, APP_INSTALL, SYSTEM_MANAGE, TROUBLESHOOT,
 ].map(complete);
 
-/** Every VARIETY, CONTRAST, NATURAL, EVERYDAY and PARAPHRASES key names a frame (a typo there would silently drop its templates). */
-for (const [file, extra] of [['templates/variety', VARIETY], ['templates/contrast', CONTRAST], ['templates/natural', NATURAL], ['templates/everyday', EVERYDAY], ['paraphrases', PARAPHRASES]] as const) {
+/** Every VARIETY, CONTRAST, NATURAL and PARAPHRASES key names a frame (a typo there would silently drop its templates). */
+for (const [file, extra] of [['templates/variety', VARIETY], ['templates/contrast', CONTRAST], ['templates/natural', NATURAL], ['paraphrases', PARAPHRASES]] as const) {
   for (const key of Object.keys(extra)) {
     const [intent, name] = key.split('/');
     const known = ALL_FRAMES.some((f) => f.intent === intent && f.frames.some((fr) => fr.name === name));
