@@ -6,12 +6,16 @@
  * paraphrase splits, at every threshold worth looking at. The threshold the kernel compiles in
  * (SLM_NEURAL_MIN_MILLI) is chosen on the test split, the only one held out from both the model
  * (trained on train + validation) and the rules (written against train + validation);
- * paraphrase is reported, never used to choose. Prints figures; asserts nothing.
+ * paraphrase and the hand-written development set slm/dev/wild.jsonl are reported, never used to
+ * choose. Prints figures; asserts nothing.
  */
 import { join } from 'node:path';
-import { buildSlmHost, compiledThreshold, readSplit, runPolicy, sweep } from '../src/kernel/slmPolicy';
+import { buildSlmHost, compiledThreshold, readLabelled, runPolicy, sweep } from '../src/kernel/slmPolicy';
 
-const SETS = ['validation', 'test', 'paraphrase'];
+/** The sets measured: the dataset's splits and the development set. */
+const SETS: readonly (readonly [string, string])[] = [
+  ['validation', 'slm/data/validation.jsonl'], ['test', 'slm/data/test.jsonl'], ['paraphrase', 'slm/data/paraphrase.jsonl'], ['wild', 'slm/dev/wild.jsonl'],
+];
 
 export function benchSlmPolicy(root: string): Promise<void> {
   const model = process.argv[3] ?? join(root, 'slm', 'models', 'auton-slm.gguf');
@@ -19,10 +23,10 @@ export function benchSlmPolicy(root: string): Promise<void> {
   const compiled = compiledThreshold(root);
   const thresholds = [...new Set([0, 300, 400, 500, 600, 700, 800, 850, 900, 920, 940, 950, 960, 970, 980, 990, 995, 1000, 1001, compiled])]
     .sort((a, b) => a - b);
-  const results = SETS.map((set) => {
-    const data = readSplit(root, set);
+  const results = SETS.map(([set, file]) => {
+    const data = readLabelled(join(root, file));
     const rows = runPolicy(host, model, data.map((d) => d.request));
-    return { set, n: data.length, rows, points: sweep(rows, data.map((d) => d.intent), thresholds) };
+    return { set, n: data.length, rows, gold: data.map((d) => d.intent), points: sweep(rows, data.map((d) => d.intent), thresholds) };
   });
   console.log(`model ${model}; the kernel compiles in SLM_NEURAL_MIN_MILLI ${compiled}`);
   console.log(`threshold  ${results.map((r) => `${r.set} (${r.n})`.padStart(26)).join('')}`);
@@ -36,8 +40,7 @@ export function benchSlmPolicy(root: string): Promise<void> {
     console.log(`${(label + (t === compiled ? ' *' : '')).padEnd(11)}${cells.join('')}`);
   });
   for (const r of results) {
-    const rows = r.rows;
-    const gold = readSplit(root, r.set).map((d) => d.intent);
+    const { rows, gold } = r;
     const alone = (pick: (row: (typeof rows)[number]) => string | null) => rows.filter((row, i) => pick(row) === gold[i]).length / rows.length;
     console.log(`${r.set}: the model alone ${(alone((row) => row.neural.intent) * 100).toFixed(1)}%, the rule engine alone ${(alone((row) => row.rules.intent) * 100).toFixed(1)}%`);
   }

@@ -38,8 +38,12 @@ export function buildSlmHost(root: string): string {
 
 /** The requests of slm/data/<set>.jsonl with their labels. */
 export function readSplit(root: string, set: string): LabelledRequest[] {
-  return readFileSync(join(root, 'slm', 'data', `${set}.jsonl`), 'utf8').trim().split('\n')
-    .map((l) => JSON.parse(l) as LabelledRequest);
+  return readLabelled(join(root, 'slm', 'data', `${set}.jsonl`));
+}
+
+/** A JSONL file of {"request", "intent"} lines (a dataset split, or slm/dev/wild.jsonl). */
+export function readLabelled(file: string): LabelledRequest[] {
+  return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LabelledRequest);
 }
 
 /** One line per request, as the console sends it (a line holds no newline). */
