@@ -26,7 +26,8 @@ export function benchSlmPolicy(root: string): Promise<void> {
   const results = SETS.map(([set, file]) => {
     const data = readLabelled(join(root, file));
     const rows = runPolicy(host, model, data.map((d) => d.request));
-    return { set, n: data.length, rows, gold: data.map((d) => d.intent), points: sweep(rows, data.map((d) => d.intent), thresholds) };
+    const gold = data.map((d) => d.intent);
+    return { set, n: data.length, rows, gold, points: sweep(rows, gold, thresholds) };
   });
   console.log(`model ${model}; the kernel compiles in SLM_NEURAL_MIN_MILLI ${compiled}`);
   console.log(`threshold  ${results.map((r) => `${r.set} (${r.n})`.padStart(26)).join('')}`);
