@@ -10,7 +10,8 @@
  * choose. Prints figures; asserts nothing.
  */
 import { join } from 'node:path';
-import { buildSlmHost, compiledThreshold, readLabelled, runPolicy, sweep } from '../src/kernel/slmPolicy';
+import { readJsonl } from '../slm/src/data/jsonl';
+import { buildSlmHost, compiledThreshold, runPolicy, sweep } from '../src/kernel/slmPolicy';
 
 /** The sets measured: the dataset's splits and the development set. */
 const SETS: readonly (readonly [string, string])[] = [
@@ -24,7 +25,7 @@ export function benchSlmPolicy(root: string): Promise<void> {
   const thresholds = [...new Set([0, 300, 400, 500, 600, 700, 800, 850, 900, 920, 940, 950, 960, 970, 980, 990, 995, 1000, 1001, compiled])]
     .sort((a, b) => a - b);
   const results = SETS.map(([set, file]) => {
-    const data = readLabelled(join(root, file));
+    const data = readJsonl(join(root, file));
     const rows = runPolicy(host, model, data.map((d) => d.request));
     const gold = data.map((d) => d.intent);
     return { set, n: data.length, rows, gold, points: sweep(rows, gold, thresholds) };

@@ -11,7 +11,7 @@
 #define AUTON_SLM_POLICY_H
 
 /* The neural model decides at this confidence (thousandths) and above.
- * Measured on the test split with `npx tsx scripts/slm-policy.ts`: see
+ * Measured on the test split with `npm run bench -- slm-policy`: see
  * kernel_spec/slm.md for the table and why this value. */
 #define SLM_NEURAL_MIN_MILLI 940
 

@@ -3,11 +3,13 @@
  * through `slm-host policy` (the same C sources the kernel links): the model decides when its
  * confidence reaches the threshold; otherwise the rule engine when a rule matched, else the model. Used by the tests
  * (test/kernel/slmPolicy.test.ts) and `npm run bench -- slm-policy`, which measures accuracy per
- * threshold on the data splits. (Not in index.ts: a helper for tests and benchmarks.)
+ * threshold on the data splits and the development set. (Not in index.ts: a helper for tests and benchmarks.)
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readJsonl } from '../../slm/src/data/jsonl';
+import type { Example } from '../../slm/src/types';
 
 export interface PolicyVote {
   intent: string | null;
@@ -24,11 +26,6 @@ export interface PolicyRow {
   rules: PolicyVote & { matched: boolean };
 }
 
-export interface LabelledRequest {
-  request: string;
-  intent: string;
-}
-
 /** Builds kernels/build/host/slm-host (make -C kernels host-slm) and returns its path. */
 export function buildSlmHost(root: string): string {
   const make = spawnSync('make', ['-C', join(root, 'kernels'), 'host-slm'], { encoding: 'utf8' });
@@ -37,13 +34,8 @@ export function buildSlmHost(root: string): string {
 }
 
 /** The requests of slm/data/<set>.jsonl with their labels. */
-export function readSplit(root: string, set: string): LabelledRequest[] {
-  return readLabelled(join(root, 'slm', 'data', `${set}.jsonl`));
-}
-
-/** A JSONL file of {"request", "intent"} lines (a dataset split, or slm/dev/wild.jsonl). */
-export function readLabelled(file: string): LabelledRequest[] {
-  return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LabelledRequest);
+export function readSplit(root: string, set: string): Example[] {
+  return readJsonl(join(root, 'slm', 'data', `${set}.jsonl`));
 }
 
 /** One line per request, as the console sends it (a line holds no newline). */
