@@ -33,6 +33,13 @@ export interface TrainConfig {
    * cannot lean on one exact phrasing, which is what requests worded differently need.
    */
   requestDropout: number;
+  /**
+   * Decay of an exponential moving average of the weights, updated after every step (0 = off).
+   * With it on, the model a checkpoint exports and evaluates is the average, not the last step's
+   * weights: the average of the weights along the end of the run, which moves less with the
+   * last batches' wording. The decay ramps up as min(ema, (1 + step) / (10 + step)).
+   */
+  ema: number;
   checkpointEvery: number; // steps; 0 = only at the end
   evalEvery: number; // steps between validation losses; 0 = never
 }
@@ -53,6 +60,7 @@ export const DEFAULT_TRAIN: TrainConfig = {
   loss: 'answer',
   intentWeight: 1,
   requestDropout: 0,
+  ema: 0,
   checkpointEvery: 500,
   evalEvery: 250,
 };
@@ -93,6 +101,7 @@ export function trainProblems(t: TrainConfig): string[] {
   if (t.loss !== 'answer' && t.loss !== 'all') problems.push(`train.loss must be "answer" or "all", got ${String(t.loss)}`);
   if (!(t.intentWeight > 0)) problems.push(`train.intentWeight must be positive, got ${t.intentWeight}`);
   if (!(t.requestDropout >= 0 && t.requestDropout < 1)) problems.push(`train.requestDropout must be in [0, 1), got ${t.requestDropout}`);
+  if (!(t.ema >= 0 && t.ema < 1)) problems.push(`train.ema must be in [0, 1) (0 = off), got ${t.ema}`);
   if (t.shards > t.batchSize) problems.push(`train.shards (${t.shards}) cannot exceed train.batchSize (${t.batchSize})`);
   return problems;
 }

@@ -89,6 +89,12 @@ export function dropRequestTokens(seqs: EncodedExample[], p: number, vocabSize: 
   });
 }
 
+/** avg <- d * avg + (1 - d) * params. */
+export function updateAverage(avg: Float32Array, params: Float32Array, d: number): void {
+  const w = 1 - d;
+  for (let i = 0; i < avg.length; i++) avg[i] = d * avg[i]! + w * params[i]!;
+}
+
 function checkSequences(model: ModelConfig, seqs: EncodedExample[], what: string): void {
   for (const [i, s] of seqs.entries()) {
     if (s.ids.length > model.contextLength) throw new Error(`${what} example ${i} has ${s.ids.length} tokens, more than the context length ${model.contextLength}: raise model.contextLength or drop long examples`);
@@ -112,6 +118,7 @@ export async function trainModel(run: TrainRun): Promise<TrainResult> {
   const grads = Array.from({ length: tc.shards }, () => (threads > 1 ? sharedFloats(n) : new Float32Array(n)));
   const grad = new Float32Array(n);
   const adam = createAdamW(n);
+  const ema = tc.ema > 0 ? new Float32Array(n) : undefined;
   let header: CheckpointHeader;
   let sampler: Sampler;
   if (run.resume) {
@@ -123,10 +130,15 @@ export async function trainModel(run: TrainRun): Promise<TrainResult> {
     params.set(r.params);
     adam.m.set(r.m);
     adam.v.set(r.v);
+    if (ema) {
+      if (!r.ema && r.header.step > 0) throw new Error('the checkpoint kept no weight average (train.ema was 0): resume with the config it was made with');
+      ema.set(r.ema ?? r.params);
+    }
     header = { ...r.header, train: tc, history: [...r.header.history] };
     sampler = new Sampler(run.data.train.length, r.header.sampler);
   } else {
     initWeights(model, tc.seed, params);
+    ema?.set(params);
     sampler = new Sampler(run.data.train.length, (tc.seed ^ 0x5eed5eed) >>> 0);
     header = {
       model, train: tc, step: 0, sampler: sampler.state(), tokensSeen: 0, trainSeconds: 0, history: [],
@@ -137,7 +149,10 @@ export async function trainModel(run: TrainRun): Promise<TrainResult> {
   const pool = createPool({ config: model, params, grads }, threads);
   const bar = run.progress ? new ProgressBar() : undefined;
   const validation = (run.data.validation ?? []).slice(0, VAL_MAX);
-  const snapshot = (): Checkpoint => ({ header: { ...header, sampler: sampler.state() }, params: params.slice(), m: adam.m.slice(), v: adam.v.slice() });
+  const snapshot = (): Checkpoint => ({
+    header: { ...header, sampler: sampler.state() }, params: params.slice(), m: adam.m.slice(), v: adam.v.slice(),
+    ...(ema ? { ema: ema.slice() } : {}),
+  });
   const save = (): void => {
     if (run.checkpointFile) saveCheckpoint(run.checkpointFile, snapshot());
   };
@@ -174,6 +189,7 @@ export async function trainModel(run: TrainRun): Promise<TrainResult> {
       }
       const gradNorm = clipGradNorm(grad, tc.gradClip);
       for (const spec of specs) adamwUpdate(tc, adam, params, grad, step + 1, lr, spec.offset, spec.offset + spec.size, !isNorm(spec.name));
+      if (ema) updateAverage(ema, params, Math.min(tc.ema, (1 + step) / (10 + step)));
       const loss = results.reduce((a, r) => a + r.loss, 0) / Math.max(1, targets);
       const tokens = shards.reduce((a, s) => a + s.tokens.length, 0);
       header.step = step + 1;

@@ -9,12 +9,12 @@ import type { EncodedExample } from '../../../slm/src/model/prompt';
 import { Rng } from '../../../slm/src/model/rng';
 import { viewWeights } from '../../../slm/src/model/weights';
 import { adamwUpdate, createAdamW } from '../../../slm/src/train/adamw';
-import { loadCheckpoint, saveCheckpoint } from '../../../slm/src/train/checkpoint';
+import { checkpointWeights, loadCheckpoint, saveCheckpoint } from '../../../slm/src/train/checkpoint';
 import { clipGradNorm } from '../../../slm/src/train/clip';
 import { DEFAULT_TRAIN, type TrainConfig, trainProblems } from '../../../slm/src/train/config';
 import { Sampler } from '../../../slm/src/train/sampler';
 import { learningRate } from '../../../slm/src/train/schedule';
-import { dropRequestTokens, trainModel } from '../../../slm/src/train/trainer';
+import { dropRequestTokens, trainModel, updateAverage } from '../../../slm/src/train/trainer';
 import type { ModelConfig } from '../../../slm/src/types';
 
 /**
@@ -81,6 +81,13 @@ describe('slm training: optimizer pieces', () => {
 
   it('rejects bad hyperparameters with the field name', () => {
     assert.match(trainProblems({ ...quick, lr: -1, shards: 0 }).join('; '), /train\.shards .*train\.lr/s);
+    assert.match(trainProblems({ ...quick, ema: 1 }).join('; '), /train\.ema must be in \[0, 1\)/);
+  });
+
+  it('moves the weight average a (1 - decay) share of the way to the weights', () => {
+    const avg = new Float32Array([0, 10]);
+    updateAverage(avg, new Float32Array([1, 0]), 0.75);
+    assert.deepEqual([...avg], [0.25, 7.5]);
   });
 });
 
@@ -126,6 +133,54 @@ describe('slm training: runs (micro model, toy task)', function () {
       assert.deepEqual(Buffer.from(resumed.checkpoint[k].buffer), Buffer.from(straight.checkpoint[k].buffer), `${k} differ after resume`);
     }
     assert.deepEqual(resumed.checkpoint.header.sampler, straight.checkpoint.header.sampler);
+  });
+
+  it('keeps a moving average of the weights that exports, saves and resumes bit for bit', async () => {
+    const data = { train: toyData(40, 4) };
+    const withEma: TrainConfig = { ...quick, ema: 0.9 };
+    const plain = await trainModel({ model: micro, train: quick, data });
+    const straight = await trainModel({ model: micro, train: withEma, data });
+    // The average only watches: the trained weights are those of the run without it.
+    assert.deepEqual(Buffer.from(straight.checkpoint.params.buffer), Buffer.from(plain.checkpoint.params.buffer));
+    const avg = straight.checkpoint.ema!;
+    assert.ok(avg && avg.length === plain.checkpoint.params.length);
+    assert.notDeepEqual(Buffer.from(avg.buffer), Buffer.from(straight.checkpoint.params.buffer));
+    // With a decay near 0 the average is the last weights; with 0.9 it lies between the last and earlier ones.
+    const follow = (await trainModel({ model: micro, train: { ...quick, ema: 1e-9 }, data })).checkpoint.ema!;
+    assert.ok(follow.every((x, i) => Math.abs(x - plain.checkpoint.params[i]!) < 1e-6), 'decay ~0: the average is the weights');
+    const early = (await trainModel({ model: micro, train: quick, data, stopAtStep: 11 })).checkpoint.params;
+    const last = plain.checkpoint.params;
+    const i = last.findIndex((x, k) => Math.abs(x - early[k]!) > 1e-4);
+    assert.ok(i >= 0 && Math.abs(avg[i]! - last[i]!) > 1e-6 && Math.abs(avg[i]! - last[i]!) < Math.abs(early[i]! - last[i]!) * 20, `average ${avg[i]} vs last ${last[i]}, one step earlier ${early[i]}`);
+    // Export and evaluation read the average; without one, the weights.
+    assert.equal(checkpointWeights(straight.checkpoint).weights.get('token_embd.weight')!.data[0], avg[0]);
+    assert.equal(checkpointWeights(plain.checkpoint).weights.get('token_embd.weight')!.data[0], plain.checkpoint.params[0]);
+    const file = join(dir, 'ema-half.ckpt');
+    await trainModel({ model: micro, train: withEma, data, checkpointFile: file, stopAtStep: 5 });
+    const half = loadCheckpoint(file);
+    assert.equal(half.header.ema, true);
+    const resumed = await trainModel({ model: micro, train: withEma, data, resume: half });
+    assert.deepEqual(Buffer.from(resumed.checkpoint.ema!.buffer), Buffer.from(avg.buffer));
+    const whole = join(dir, 'ema-whole.ckpt');
+    saveCheckpoint(whole, straight.checkpoint);
+    assert.deepEqual(Buffer.from(loadCheckpoint(whole).ema!.buffer), Buffer.from(avg.buffer));
+    // A checkpoint without an average cannot continue a run that keeps one.
+    const plainFile = join(dir, 'plain-half.ckpt');
+    await trainModel({ model: micro, train: quick, data, checkpointFile: plainFile, stopAtStep: 5 });
+    assert.equal(loadCheckpoint(plainFile).ema, undefined);
+    await assert.rejects(trainModel({ model: micro, train: withEma, data, resume: loadCheckpoint(plainFile) }), /kept no weight average/);
+  });
+
+  it('still reads version 1 checkpoints (no average)', async () => {
+    const r = await trainModel({ model: micro, train: { ...quick, steps: 1 }, data: { train: toyData(8, 5) } });
+    const file = join(dir, 'v1.ckpt');
+    saveCheckpoint(file, r.checkpoint);
+    const bytes = Buffer.from(readFileSync(file));
+    bytes.writeUInt32LE(1, 8);
+    writeFileSync(file, bytes);
+    const back = loadCheckpoint(file);
+    assert.equal(back.ema, undefined);
+    assert.deepEqual(Buffer.from(back.params.buffer), Buffer.from(r.checkpoint.params.buffer));
   });
 
   it('refuses a truncated or foreign checkpoint with a clear message', async () => {
