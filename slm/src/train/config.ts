@@ -37,7 +37,9 @@ export interface TrainConfig {
    * Decay of an exponential moving average of the weights, updated after every step (0 = off).
    * With it on, the model a checkpoint exports and evaluates is the average, not the last step's
    * weights: the average of the weights along the end of the run, which moves less with the
-   * last batches' wording. The decay ramps up as min(ema, (1 + step) / (10 + step)).
+   * last batches' wording. Until step 1 / (1 - ema) the average is the plain mean of every
+   * step's weights so far (decay step / (step + 1)), so the random initial weights carry no
+   * weight in it; after that the decay is `ema` (0.999: a window of about 1,000 steps).
    */
   ema: number;
   checkpointEvery: number; // steps; 0 = only at the end

@@ -189,7 +189,7 @@ export async function trainModel(run: TrainRun): Promise<TrainResult> {
       }
       const gradNorm = clipGradNorm(grad, tc.gradClip);
       for (const spec of specs) adamwUpdate(tc, adam, params, grad, step + 1, lr, spec.offset, spec.offset + spec.size, !isNorm(spec.name));
-      if (ema) updateAverage(ema, params, Math.min(tc.ema, (1 + step) / (10 + step)));
+      if (ema) updateAverage(ema, params, Math.min(tc.ema, step / (step + 1)));
       const loss = results.reduce((a, r) => a + r.loss, 0) / Math.max(1, targets);
       const tokens = shards.reduce((a, s) => a + s.tokens.length, 0);
       header.step = step + 1;
